@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Devices: enumeration, identity, BARs, config space, reset, DMA.
+ * Devices are owned by their runtime and live until qat_rt_close().
+ */
+#ifndef QAT_DEV_H
+#define QAT_DEV_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct qat_dev_info {
+	char pci_addr[16];       /* "dddd:bb:dd.f" */
+	char type[16];           /* "4xxx", "c62x", ... ("unknown") */
+	char backend[16];        /* "sim", "vfio", "sysfs" */
+	uint16_t vendor_id;
+	uint16_t device_id;
+	unsigned int accel_id;   /* the N of <type>_dev<N>.conf */
+	int numa_node;           /* -1 when unknown */
+	int started;             /* 1 when the device is up and configured */
+	int is_vf;               /* 1 for a virtual function */
+	unsigned int max_processes; /* internal sections per base section */
+	unsigned int num_bars;   /* BARs that exist (size > 0) */
+};
+
+/* Number of devices the runtime found. */
+QAT_API int qat_dev_count(const struct qat_rt *rt);
+
+/*
+ * The i-th device, in accel id order. Returns 0, or -ENODEV when i is out
+ * of range. The handle lives as long as the runtime.
+ */
+QAT_API int qat_dev_get(struct qat_rt *rt, unsigned int i,
+			struct qat_dev **out);
+
+/* Fill `info`. Returns 0, or -EINVAL for NULL arguments. */
+QAT_API int qat_dev_info(const struct qat_dev *dev, struct qat_dev_info *info);
+
+/* The device's expanded configuration; NULL when it has none. */
+QAT_API const struct qat_cfg *qat_dev_cfg(const struct qat_dev *dev);
+
+/* BAR flags */
+#define QAT_BAR_MMAP  (1u << 0) /* can be mapped */
+#define QAT_BAR_MEM64 (1u << 1)
+
+/* Size and flags of BAR `bar` (0..5). Returns 0; -EINVAL for a bad index;
+ * -ENOENT when that BAR does not exist. */
+QAT_API int qat_dev_bar_info(struct qat_dev *dev, unsigned int bar,
+			     uint64_t *size, uint32_t *flags);
+
+/* Map the whole of BAR `bar` into this process. Returns 0 and the address
+ * and length; -ENOENT for a missing BAR, -EPERM when the backend can only
+ * map read-only diagnostics and `writable` was asked, or an mmap error.
+ * Unmap with qat_dev_bar_unmap(). */
+QAT_API int qat_dev_bar_map(struct qat_dev *dev, unsigned int bar,
+			    int writable, void **addr, size_t *len);
+QAT_API int qat_dev_bar_unmap(struct qat_dev *dev, unsigned int bar,
+			      void *addr, size_t len);
+
+/* Read or write `len` bytes of PCI config space at `off`. Returns the
+ * number of bytes transferred, or -EINVAL for a range outside config space. */
+QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
+			     void *buf, size_t len);
+QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,
+			      const void *buf, size_t len);
+
+/* Reset the device (VFIO_DEVICE_RESET on vfio). Returns 0, -ENOTSUP when
+ * the backend cannot reset, or the backend's error. */
+QAT_API int qat_dev_reset(struct qat_dev *dev);
+
+/* DMA mapping flags */
+#define QAT_DMA_READ  (1u << 0) /* the device may read the memory */
+#define QAT_DMA_WRITE (1u << 1) /* the device may write the memory */
+
+/* Map `len` bytes at `vaddr` (page aligned) for device DMA at `iova`.
+ * Returns 0, -EINVAL for unaligned or empty ranges, -ENOTSUP on a
+ * backend without DMA, or the backend's error. */
+QAT_API int qat_dma_map(struct qat_dev *dev, void *vaddr, uint64_t iova,
+			size_t len, uint32_t flags);
+QAT_API int qat_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QAT_DEV_H */

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The runtime: where configuration comes from, device discovery, and the
+ * host-wide shared registry that the process and state APIs use.
+ */
+#ifndef QAT_RT_H
+#define QAT_RT_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* qat_rt_opts.flags */
+#define QAT_RT_NO_PCI  (1u << 0) /* do not enumerate real PCI devices */
+#define QAT_RT_NO_SIM  (1u << 1) /* ignore simulated device declarations */
+#define QAT_RT_FLAGS_ALL (QAT_RT_NO_PCI | QAT_RT_NO_SIM)
+
+/* Default configuration directory, used when neither the options nor
+ * $QATRT_CONFIG name one. */
+#define QAT_RT_DEFAULT_CONFIG "/etc/qatrt/"
+/* Default registry path, used when neither the options nor
+ * $QATRT_REGISTRY name one. */
+#define QAT_RT_DEFAULT_REGISTRY "/dev/shm/qatrt"
+
+struct qat_rt_opts {
+	size_t sz;               /* sizeof(struct qat_rt_opts) */
+	/*
+	 * A device configuration file (".conf" or ".json") or a directory of
+	 * them. In a directory, files named "<anything>_dev<N>.conf" or
+	 * "<anything>_dev<N>.json" configure the device with accel id N;
+	 * other files are ignored. NULL: $QATRT_CONFIG, else
+	 * QAT_RT_DEFAULT_CONFIG. A missing default directory means no
+	 * configuration; a missing path that was asked for is -ENOENT.
+	 */
+	const char *config_path;
+	/*
+	 * Base path of the host-wide shared registry. Every process that
+	 * should see the same claims and events uses the same path. NULL:
+	 * $QATRT_REGISTRY, else QAT_RT_DEFAULT_REGISTRY.
+	 */
+	const char *registry_path;
+	/* File mode for a registry this process creates; 0 means 0600. */
+	unsigned int registry_mode;
+	unsigned int flags;      /* QAT_RT_* */
+	/*
+	 * Extra PCI ids to treat as accelerators, "vvvv:dddd[,vvvv:dddd...]"
+	 * (hex). NULL: only the built-in QAT ids.
+	 */
+	const char *pci_ids;
+};
+
+/*
+ * Open a runtime: load configuration and discover devices through every
+ * backend. `opts` may be NULL.
+ * Returns 0, -EINVAL for bad options, -ENOENT for a configuration path
+ * that does not exist, a configuration error (see qat_cfg_load()), or
+ * -EEXIST when two configurations claim the same accel id.
+ */
+QAT_API int qat_rt_open(const struct qat_rt_opts *opts, struct qat_rt **out);
+
+/* Close a runtime; releases everything it owns. NULL is fine. Not
+ * thread-safe with other calls on the same runtime. */
+QAT_API void qat_rt_close(struct qat_rt *rt);
+
+/* The resolved registry base path. Valid while `rt` lives. */
+QAT_API const char *qat_rt_registry_path(const struct qat_rt *rt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QAT_RT_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The simulated device backend.
+ *
+ * A simulated device is declared in a device configuration's [GENERAL]
+ * section:
+ *   SimDevice     = 4xxx          device type (required; marks it simulated)
+ *   SimPciId      = 8086:4940     vendor:device (default: the type's PF id)
+ *   SimPciAddress = 0000:f0:00.0  (default: 0000:f0:<accel id>.0)
+ *   SimStarted    = 1             0 declares a stopped device (default 1)
+ *   SimNumaNode   = 0             (default -1, unknown)
+ *   SimIntx, SimMsi, SimMsix, SimErr, SimReq   vector counts (type defaults)
+ *   MaxProcesses  = 64            (any backend; default from the type)
+ *
+ * The qat_sim_* functions return -ENOTSUP for a device of another backend.
+ */
+#ifndef QAT_SIM_H
+#define QAT_SIM_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Start (1) or stop (0) a simulated device, as the kernel driver's
+ * up/down does. Returns 0 or -ENOTSUP. */
+QAT_API int qat_sim_set_started(struct qat_dev *dev, int started);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QAT_SIM_H */

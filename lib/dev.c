@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The device API: argument checks, then the backend's ops. */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+QAT_API int qat_dev_count(const struct qat_rt *rt)
+{
+	return rt ? (int)rt->ndevs : -EINVAL;
+}
+
+QAT_API int qat_dev_get(struct qat_rt *rt, unsigned int i,
+			struct qat_dev **out)
+{
+	if (!rt || !out)
+		return -EINVAL;
+	if (i >= rt->ndevs)
+		return -ENODEV;
+	*out = rt->devs[i];
+	return 0;
+}
+
+QAT_API int qat_dev_info(const struct qat_dev *dev, struct qat_dev_info *info)
+{
+	if (!dev || !info)
+		return -EINVAL;
+	*info = dev->info;
+	return 0;
+}
+
+QAT_API const struct qat_cfg *qat_dev_cfg(const struct qat_dev *dev)
+{
+	return dev ? dev->cfg : NULL;
+}
+
+unsigned int qat_dev_max_processes(const struct qat_cfg *cfg,
+				   unsigned int dflt)
+{
+	uint64_t v;
+
+	if (cfg && qat_cfg_get_u64(cfg, "GENERAL", "MaxProcesses", &v) == 0 &&
+	    v > 0 && v <= 65536)
+		return (unsigned int)v;
+	return dflt;
+}
+
+QAT_API int qat_dev_bar_info(struct qat_dev *dev, unsigned int bar,
+			     uint64_t *size, uint32_t *flags)
+{
+	uint64_t s;
+	uint32_t f;
+	int ret;
+
+	if (!dev || bar > 5)
+		return -EINVAL;
+	if (!dev->ops->bar_info)
+		return -ENOTSUP;
+	ret = dev->ops->bar_info(dev, bar, &s, &f);
+	if (ret)
+		return ret;
+	if (size)
+		*size = s;
+	if (flags)
+		*flags = f;
+	return 0;
+}
+
+QAT_API int qat_dev_bar_map(struct qat_dev *dev, unsigned int bar,
+			    int writable, void **addr, size_t *len)
+{
+	if (!dev || bar > 5 || !addr || !len)
+		return -EINVAL;
+	if (!dev->ops->bar_map)
+		return -ENOTSUP;
+	return dev->ops->bar_map(dev, bar, !!writable, addr, len);
+}
+
+QAT_API int qat_dev_bar_unmap(struct qat_dev *dev, unsigned int bar,
+			      void *addr, size_t len)
+{
+	if (!dev || bar > 5 || !addr)
+		return -EINVAL;
+	if (!dev->ops->bar_unmap)
+		return -ENOTSUP;
+	return dev->ops->bar_unmap(dev, bar, addr, len);
+}
+
+static int cfg_range_ok(unsigned int off, size_t len)
+{
+	return len > 0 && off < QAT_PCI_CFG_SPACE_SIZE &&
+	       len <= QAT_PCI_CFG_SPACE_SIZE - off;
+}
+
+QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
+			     void *buf, size_t len)
+{
+	if (!dev || !buf || !cfg_range_ok(off, len))
+		return -EINVAL;
+	if (!dev->ops->cfg_read)
+		return -ENOTSUP;
+	return dev->ops->cfg_read(dev, off, buf, len);
+}
+
+QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,
+			      const void *buf, size_t len)
+{
+	if (!dev || !buf || !cfg_range_ok(off, len))
+		return -EINVAL;
+	if (!dev->ops->cfg_write)
+		return -ENOTSUP;
+	return dev->ops->cfg_write(dev, off, buf, len);
+}
+
+QAT_API int qat_dev_reset(struct qat_dev *dev)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!dev->ops->reset)
+		return -ENOTSUP;
+	return dev->ops->reset(dev);
+}
+
+static int dma_range_ok(uint64_t addr, uint64_t iova, size_t len)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	return len && !(addr % page) && !(iova % page) && !(len % page) &&
+	       iova + len > iova && addr + len > addr;
+}
+
+QAT_API int qat_dma_map(struct qat_dev *dev, void *vaddr, uint64_t iova,
+			size_t len, uint32_t flags)
+{
+	if (!dev || !vaddr || !dma_range_ok((uintptr_t)vaddr, iova, len))
+		return -EINVAL;
+	if (!flags || flags & ~(QAT_DMA_READ | QAT_DMA_WRITE))
+		return -EINVAL;
+	if (!dev->ops->dma_map)
+		return -ENOTSUP;
+	return dev->ops->dma_map(dev, vaddr, iova, len, flags);
+}
+
+QAT_API int qat_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
+{
+	if (!dev || !dma_range_ok(0, iova, len))
+		return -EINVAL;
+	if (!dev->ops->dma_unmap)
+		return -ENOTSUP;
+	return dev->ops->dma_unmap(dev, iova, len);
+}

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The simulated device backend: devices declared in configuration, with
+ * memory-backed BARs and a config space that looks like a real QAT
+ * function's, so that code written against it runs unchanged on hardware.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "sim_priv.h"
+
+/* BAR sizes of a simulated function: ring CSRs, PMISC, and a small
+ * doorbell region; 64-bit memory BARs as on the real devices. */
+static const size_t sim_bar_sizes[QAT_SIM_NUM_BARS] = {
+	[0] = 256 << 10, [2] = 256 << 10, [4] = 64 << 10,
+};
+
+#define PCI_COMMAND        0x04
+#define PCI_STATUS         0x06
+#define PCI_STATUS_CAPS    0x10
+#define PCI_CAP_PTR        0x34
+#define PCI_INT_PIN        0x3d
+#define PCI_CAP_ID_MSI     0x05
+#define PCI_CAP_ID_EXP     0x10
+#define PCI_CAP_ID_MSIX    0x11
+#define PCI_EXT_CAP_ID_ERR 0x0001
+
+static void put16(uint8_t *p, unsigned int off, uint16_t v)
+{
+	p[off] = v & 0xff;
+	p[off + 1] = v >> 8;
+}
+
+static void put32(uint8_t *p, unsigned int off, uint32_t v)
+{
+	put16(p, off, v & 0xffff);
+	put16(p, off + 2, v >> 16);
+}
+
+/* Chain a capability after `*prev` (the previous "next" byte). */
+static void add_cap(struct qat_sim_dev *s, unsigned int *prev,
+		    unsigned int off, uint8_t id)
+{
+	s->cfg[*prev] = off;
+	s->cfg[off] = id;
+	*prev = off + 1;
+}
+
+static void sim_cfg_space_init(struct qat_sim_dev *s,
+			       const struct qat_dev_info *info)
+{
+	unsigned int prev = PCI_CAP_PTR, bar;
+
+	put16(s->cfg, 0x00, info->vendor_id);
+	put16(s->cfg, 0x02, info->device_id);
+	put16(s->cfg, PCI_STATUS, PCI_STATUS_CAPS);
+	put32(s->cfg, 0x08, 0x0b400000 | 0x20); /* co-processor, rev 0x20 */
+	for (bar = 0; bar < QAT_SIM_NUM_BARS; bar += 2)
+		if (sim_bar_sizes[bar])
+			put32(s->cfg, 0x10 + 4 * bar, 0xc); /* mem64, prefetch */
+	put16(s->cfg, 0x2c, info->vendor_id);
+	put16(s->cfg, 0x2e, 0);
+	s->cfg[PCI_INT_PIN] = s->vectors[QAT_IRQ_INTX] ? 1 : 0;
+	/* Memory, bus master and INTx disable are what drivers write. */
+	put16(s->wmask, PCI_COMMAND, 0x0406);
+	add_cap(s, &prev, 0x40, PCI_CAP_ID_EXP);
+	put16(s->cfg, 0x42, 0x0002); /* PCIe v2 endpoint */
+	if (s->vectors[QAT_IRQ_MSI]) {
+		add_cap(s, &prev, 0x50, PCI_CAP_ID_MSI);
+		put16(s->cfg, 0x52, 0x0080); /* 64-bit, 1 vector */
+		s->wmask[0x52] = 0x01;       /* MSI enable */
+	}
+	if (s->vectors[QAT_IRQ_MSIX]) {
+		add_cap(s, &prev, 0x70, PCI_CAP_ID_MSIX);
+		put16(s->cfg, 0x72, (uint16_t)(s->vectors[QAT_IRQ_MSIX] - 1));
+		s->wmask[0x73] = 0xc0;       /* MSI-X enable, function mask */
+		put32(s->cfg, 0x74, 4);      /* table in BAR4 */
+		put32(s->cfg, 0x78, 4 | 0x8000);
+	}
+	if (s->vectors[QAT_IRQ_ERR])
+		put32(s->cfg, 0x100, PCI_EXT_CAP_ID_ERR | (1u << 16));
+}
+
+static int cfg_uint(const struct qat_cfg *cfg, const char *key,
+		    unsigned int dflt, unsigned int max, unsigned int *out)
+{
+	uint64_t v;
+	int ret = qat_cfg_get_u64(cfg, "GENERAL", key, &v);
+
+	if (ret == -ENOENT) {
+		*out = dflt;
+		return 0;
+	}
+	if (ret || v > max) {
+		qat_err("[GENERAL] %s: not a number up to %u", key, max);
+		return ret ? ret : -ERANGE;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* PCI ids as "vvvv:dddd". */
+static int parse_pci_id(const char *s, uint16_t *vendor, uint16_t *device)
+{
+	unsigned int v, d;
+	int n = 0;
+
+	if (sscanf(s, "%4x:%4x%n", &v, &d, &n) != 2 || s[n])
+		return -EINVAL;
+	*vendor = (uint16_t)v;
+	*device = (uint16_t)d;
+	return 0;
+}
+
+static const char *const sim_vector_keys[QAT_IRQ_NUM_INDEXES] = {
+	"SimIntx", "SimMsi", "SimMsix", "SimErr", "SimReq",
+};
+
+/* Fill the device's identity from its [GENERAL] Sim* keys. */
+static int sim_read_decl(const struct qat_cfg *cfg, unsigned int accel_id,
+			 struct qat_sim_dev *s, struct qat_dev_info *info)
+{
+	const char *type, *v;
+	unsigned int i, started, numa;
+	int ret;
+
+	qat_cfg_get_str(cfg, "GENERAL", "SimDevice", &type);
+	s->type = qat_devtype_by_name(type);
+	if (!s->type) {
+		qat_err("[GENERAL] SimDevice: unknown device type '%s'", type);
+		return -EINVAL;
+	}
+	snprintf(info->type, sizeof(info->type), "%s", type);
+	info->accel_id = accel_id;
+	info->vendor_id = s->type->vendor_id;
+	info->device_id = s->type->pf_id;
+	if (!qat_cfg_get_str(cfg, "GENERAL", "SimPciId", &v) &&
+	    parse_pci_id(v, &info->vendor_id, &info->device_id)) {
+		qat_err("[GENERAL] SimPciId: '%s' is not vvvv:dddd", v);
+		return -EINVAL;
+	}
+	info->is_vf = info->device_id == s->type->vf_id;
+	if (!qat_cfg_get_str(cfg, "GENERAL", "SimPciAddress", &v))
+		snprintf(info->pci_addr, sizeof(info->pci_addr), "%s", v);
+	else
+		snprintf(info->pci_addr, sizeof(info->pci_addr),
+			 "0000:f0:%02x.0", accel_id & 0x1f);
+	ret = cfg_uint(cfg, "SimStarted", 1, 1, &started);
+	if (!ret)
+		ret = cfg_uint(cfg, "SimNumaNode", 0, 1023, &numa);
+	for (i = 0; !ret && i < QAT_IRQ_NUM_INDEXES; i++)
+		ret = cfg_uint(cfg, sim_vector_keys[i],
+			       info->is_vf && i == QAT_IRQ_INTX ? 0 :
+			       s->type->vectors[i], 2048, &s->vectors[i]);
+	if (ret)
+		return ret;
+	info->started = (int)started;
+	info->numa_node = qat_cfg_get_str(cfg, "GENERAL", "SimNumaNode", &v) ?
+			  -1 : (int)numa;
+	info->max_processes = qat_dev_max_processes(
+		cfg, qat_devtype_max_processes(s->type, info->is_vf));
+	return 0;
+}
+
+static void sim_dev_free(struct qat_sim_dev *s)
+{
+	struct qat_sim_dma *d;
+	unsigned int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < QAT_SIM_NUM_BARS; i++)
+		if (s->bar[i])
+			munmap(s->bar[i], s->bar_size[i]);
+	while ((d = s->dma)) {
+		s->dma = d->next;
+		free(d);
+	}
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static int sim_bars_init(struct qat_sim_dev *s, struct qat_dev_info *info)
+{
+	unsigned int i;
+
+	for (i = 0; i < QAT_SIM_NUM_BARS; i++) {
+		if (!sim_bar_sizes[i])
+			continue;
+		s->bar[i] = mmap(NULL, sim_bar_sizes[i], PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (s->bar[i] == MAP_FAILED) {
+			s->bar[i] = NULL;
+			return -ENOMEM;
+		}
+		s->bar_size[i] = sim_bar_sizes[i];
+		info->num_bars++;
+	}
+	return 0;
+}
+
+static int sim_add(struct qat_rt *rt, unsigned int accel_id,
+		   struct qat_cfg *cfg)
+{
+	struct qat_dev_info info = { .numa_node = -1 };
+	struct qat_sim_dev *s;
+	struct qat_dev *dev;
+	int ret;
+
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		qat_cfg_free(cfg);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	ret = sim_read_decl(cfg, accel_id, s, &info);
+	if (!ret)
+		ret = sim_bars_init(s, &info);
+	if (ret) {
+		sim_dev_free(s);
+		qat_cfg_free(cfg);
+		return ret;
+	}
+	sim_cfg_space_init(s, &info);
+	ret = qat_rt_add_dev(rt, &qat_sim_ops, &info, cfg, s, &dev);
+	if (ret)
+		return ret;
+	return qat_sim_irq_init(dev);
+}
+
+static int sim_probe(struct qat_rt *rt)
+{
+	struct qat_cfg *cfg;
+	unsigned int i;
+	int ret;
+
+	if (rt->flags & QAT_RT_NO_SIM)
+		return 0;
+	for (i = 0; i < rt->ncfgs; i++) {
+		cfg = qat_rt_take_cfg(rt, rt->cfgs[i].accel_id, 1);
+		if (!cfg)
+			continue;
+		ret = sim_add(rt, rt->cfgs[i].accel_id, cfg);
+		if (ret) {
+			qat_err("%s: cannot simulate device: %s",
+				rt->cfgs[i].path, qat_strerror(ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void sim_dev_fini(struct qat_dev *dev)
+{
+	qat_sim_irq_fini(dev);
+	sim_dev_free(dev->priv);
+	dev->priv = NULL;
+}
+
+static int sim_bar_info(struct qat_dev *dev, unsigned int bar, uint64_t *size,
+			uint32_t *flags)
+{
+	struct qat_sim_dev *s = dev->priv;
+
+	if (!s->bar_size[bar])
+		return -ENOENT;
+	*size = s->bar_size[bar];
+	*flags = QAT_BAR_MMAP | QAT_BAR_MEM64;
+	return 0;
+}
+
+/* The BAR memory is the device: every mapping sees the same bytes. */
+static int sim_bar_map(struct qat_dev *dev, unsigned int bar, int writable,
+		       void **addr, size_t *len)
+{
+	struct qat_sim_dev *s = dev->priv;
+
+	if (!s->bar[bar])
+		return -ENOENT;
+	*addr = s->bar[bar];
+	*len = s->bar_size[bar];
+	return 0;
+}
+
+static int sim_bar_unmap(struct qat_dev *dev, unsigned int bar, void *addr,
+			 size_t len)
+{
+	struct qat_sim_dev *s = dev->priv;
+
+	if (!s->bar[bar])
+		return -ENOENT;
+	if (addr != s->bar[bar] || len != s->bar_size[bar])
+		return -EINVAL;
+	return 0;
+}
+
+static int sim_cfg_read(struct qat_dev *dev, unsigned int off, void *buf,
+			size_t len)
+{
+	struct qat_sim_dev *s = dev->priv;
+
+	pthread_mutex_lock(&s->lock);
+	memcpy(buf, s->cfg + off, len);
+	pthread_mutex_unlock(&s->lock);
+	return (int)len;
+}
+
+/* Only the bits a real function lets software change do change. */
+static int sim_cfg_write(struct qat_dev *dev, unsigned int off,
+			 const void *buf, size_t len)
+{
+	struct qat_sim_dev *s = dev->priv;
+	const uint8_t *b = buf;
+	size_t i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < len; i++)
+		s->cfg[off + i] = (s->cfg[off + i] & ~s->wmask[off + i]) |
+				  (b[i] & s->wmask[off + i]);
+	pthread_mutex_unlock(&s->lock);
+	return (int)len;
+}
+
+/* A function-level reset: registers back to power-on values. */
+static int sim_reset(struct qat_dev *dev)
+{
+	struct qat_sim_dev *s = dev->priv;
+	unsigned int i;
+
+	pthread_mutex_lock(&s->lock);
+	for (i = 0; i < QAT_SIM_NUM_BARS; i++)
+		if (s->bar[i])
+			memset(s->bar[i], 0, s->bar_size[i]);
+	for (i = 0; i < QAT_PCI_CFG_SPACE_SIZE; i++)
+		s->cfg[i] &= ~s->wmask[i];
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int sim_set_started(struct qat_dev *dev, int started)
+{
+	struct qat_sim_dev *s = dev->priv;
+
+	pthread_mutex_lock(&s->lock);
+	dev->info.started = !!started;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+QAT_API int qat_sim_set_started(struct qat_dev *dev, int started)
+{
+	if (!dev)
+		return -EINVAL;
+	if (!qat_sim_priv(dev))
+		return -ENOTSUP;
+	return sim_set_started(dev, started);
+}
+
+static int sim_dma_map(struct qat_dev *dev, void *vaddr, uint64_t iova,
+		       size_t len, uint32_t flags)
+{
+	struct qat_sim_dev *s = dev->priv;
+	struct qat_sim_dma *d, *n;
+	int ret = 0;
+
+	n = malloc(sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	*n = (struct qat_sim_dma){ iova, len, vaddr, flags, NULL };
+	pthread_mutex_lock(&s->lock);
+	for (d = s->dma; d; d = d->next)
+		if (iova < d->iova + d->len && d->iova < iova + len)
+			ret = -EEXIST; /* as the type1 IOMMU refuses overlap */
+	if (!ret) {
+		n->next = s->dma;
+		s->dma = n;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (ret)
+		free(n);
+	return ret;
+}
+
+static int sim_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
+{
+	struct qat_sim_dev *s = dev->priv;
+	struct qat_sim_dma **pp, *d;
+	int ret = -ENOENT;
+
+	pthread_mutex_lock(&s->lock);
+	for (pp = &s->dma; (d = *pp); pp = &d->next) {
+		if (d->iova == iova && d->len == len) {
+			*pp = d->next;
+			free(d);
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+const struct qat_backend_ops qat_sim_ops = {
+	.name = "sim",
+	.probe = sim_probe,
+	.dev_fini = sim_dev_fini,
+	.bar_info = sim_bar_info,
+	.bar_map = sim_bar_map,
+	.bar_unmap = sim_bar_unmap,
+	.cfg_read = sim_cfg_read,
+	.cfg_write = sim_cfg_write,
+	.reset = sim_reset,
+	.set_started = sim_set_started,
+	.irq_info = qat_sim_irq_info,
+	.irq_set = qat_sim_irq_set,
+	.dma_map = sim_dma_map,
+	.dma_unmap = sim_dma_unmap,
+};

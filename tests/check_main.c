@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Check runner: one suite per tests/check_<area>.c, listed in the
+ * generated suites.h. CK_RUN_SUITE / CK_RUN_CASE pick a subset.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#define QAT_SUITE(name) Suite *name##_suite(void);
+#include "suites.h"
+#undef QAT_SUITE
+
+int main(void)
+{
+	SRunner *sr = srunner_create(NULL);
+	int failed;
+
+#define QAT_SUITE(name) srunner_add_suite(sr, name##_suite());
+#include "suites.h"
+#undef QAT_SUITE
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
