@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "state_priv.h"
 
 QAT_API int qat_dev_count(const struct qat_rt *rt)
 {
@@ -115,11 +116,18 @@ QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,
 
 QAT_API int qat_dev_reset(struct qat_dev *dev)
 {
+	int ret;
+
 	if (!dev)
 		return -EINVAL;
 	if (!dev->ops->reset)
 		return -ENOTSUP;
-	return dev->ops->reset(dev);
+	/* Every process using the device learns of the reset, whichever
+	 * backend did it; a failed reset leaves the device in error. */
+	qat_state_notify(dev, QAT_EVENT_RESTARTING);
+	ret = dev->ops->reset(dev);
+	qat_state_notify(dev, ret ? QAT_EVENT_ERROR : QAT_EVENT_RESTARTED);
+	return ret;
 }
 
 static int dma_range_ok(uint64_t addr, uint64_t iova, size_t len)

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include "sim_priv.h"
+#include "state_priv.h"
 
 /* BAR sizes of a simulated function: ring CSRs, PMISC, and a small
  * doorbell region; 64-bit memory BARs as on the real devices. */
@@ -352,11 +353,19 @@ static int sim_set_started(struct qat_dev *dev, int started)
 
 QAT_API int qat_sim_set_started(struct qat_dev *dev, int started)
 {
+	int was, ret;
+
 	if (!dev)
 		return -EINVAL;
 	if (!qat_sim_priv(dev))
 		return -ENOTSUP;
-	return sim_set_started(dev, started);
+	was = dev->info.started;
+	ret = sim_set_started(dev, started);
+	/* Only a change is an event, as the driver's up and down are. */
+	if (!ret && was != !!started)
+		qat_state_notify(dev, started ? QAT_EVENT_START :
+				 QAT_EVENT_STOP);
+	return ret;
 }
 
 static int sim_dma_map(struct qat_dev *dev, void *vaddr, uint64_t iova,

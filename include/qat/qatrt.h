@@ -15,5 +15,6 @@
 #include "cfg.h"
 #include "irq.h"
 #include "sim.h"
+#include "state.h"
 
 #endif /* QAT_QATRT_H */

@@ -27,6 +27,12 @@ extern "C" {
  * up/down does. Returns 0 or -ENOTSUP. */
 QAT_API int qat_sim_set_started(struct qat_dev *dev, int started);
 
+/* Emit device state event `event` (enum qat_event in state.h) as the
+ * driver would: published host-wide like qat_state_publish(). The
+ * simulated hardware is not changed. Returns 0, -EINVAL for a NULL device
+ * or an event out of range, -ENOTSUP, or qat_state_publish()'s error. */
+QAT_API int qat_sim_inject_event(struct qat_dev *dev, int event);
+
 #ifdef __cplusplus
 }
 #endif

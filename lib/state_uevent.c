@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the QAT kernel drivers say about device state, parsed without any
+ * I/O so that it is tested on hosts without the driver: their uevents
+ * (kobject_uevent_env(KOBJ_CHANGE) with "qat_event=..." and
+ * "accelid=N") and the in-tree driver's qat/state sysfs attribute.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "state_priv.h"
+
+/* The values the drivers' adf_uio_event_handler() sends. */
+static const struct {
+	const char *name;
+	int event;
+} uevent_values[] = {
+	{ "init", QAT_EVENT_INIT },
+	{ "start", QAT_EVENT_START },
+	{ "stop", QAT_EVENT_STOP },
+	{ "shutdown", QAT_EVENT_SHUTDOWN },
+	{ "restarting", QAT_EVENT_RESTARTING },
+	{ "restarted", QAT_EVENT_RESTARTED },
+	{ "error", QAT_EVENT_ERROR },
+};
+
+/* A decimal unsigned int, all of [s, s + n), no sign, no blanks. */
+static int parse_uint(const char *s, size_t n, unsigned int *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (!n || n > 10)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v > UINT_MAX)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_event(const char *s, size_t n, int *out)
+{
+	size_t i;
+
+	for (i = 0; i < QAT_ARRAY_SIZE(uevent_values); i++) {
+		if (strlen(uevent_values[i].name) == n &&
+		    !memcmp(uevent_values[i].name, s, n)) {
+			*out = uevent_values[i].event;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* If [s, s + n) is "key=value", point *val at the value. */
+static int key_is(const char *s, size_t n, const char *key, const char **val,
+		  size_t *vlen)
+{
+	size_t k = strlen(key);
+
+	if (n <= k || memcmp(s, key, k) || s[k] != '=')
+		return 0;
+	*val = s + k + 1;
+	*vlen = n - k - 1;
+	return 1;
+}
+
+struct uevent_keys {
+	const char *ev, *id;
+	size_t evlen, idlen;
+	int dup;
+};
+
+static void scan_pair(const char *s, size_t n, struct uevent_keys *k)
+{
+	const char *v;
+	size_t vlen;
+
+	if (key_is(s, n, "qat_event", &v, &vlen)) {
+		k->dup |= k->ev != NULL;
+		k->ev = v;
+		k->evlen = vlen;
+	} else if (key_is(s, n, "accelid", &v, &vlen)) {
+		k->dup |= k->id != NULL;
+		k->id = v;
+		k->idlen = vlen;
+	}
+}
+
+int qat_state_parse_uevent(const char *buf, size_t len, unsigned int *dev_id,
+			   int *event)
+{
+	struct uevent_keys k = { 0 };
+	const char *p = buf, *end = buf + len, *nul;
+	size_t n;
+	int ev;
+
+	if (!buf || !dev_id || !event)
+		return -EINVAL;
+	/* The kernel's header is "action@devpath"; libudev's own
+	 * re-broadcasts start with "libudev" and are not ours to read. */
+	nul = memchr(p, '\0', len);
+	n = nul ? (size_t)(nul - p) : len;
+	if (!memchr(p, '@', n))
+		return 0;
+	while (nul) {
+		p = nul + 1;
+		nul = memchr(p, '\0', (size_t)(end - p));
+		n = nul ? (size_t)(nul - p) : (size_t)(end - p);
+		scan_pair(p, n, &k);
+	}
+	if (!k.ev)
+		return 0;
+	if (k.dup || !k.id || parse_event(k.ev, k.evlen, &ev) ||
+	    parse_uint(k.id, k.idlen, dev_id))
+		return -EINVAL;
+	*event = ev;
+	return 1;
+}
+
+int qat_state_parse_sysfs(const char *buf, size_t len)
+{
+	if (!buf)
+		return -EINVAL;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (len == 2 && !memcmp(buf, "up", 2))
+		return QAT_EVENT_START;
+	if (len == 4 && !memcmp(buf, "down", 4))
+		return QAT_EVENT_STOP;
+	return -EINVAL;
+}

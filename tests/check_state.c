@@ -1,0 +1,946 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Device state events: subscriptions across processes, ordering, exact
+ * overflow counts, dead subscribers, fork, filters, wakeups, sources.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "state_priv.h"
+
+static char *dir;
+static struct qat_rt *rt;
+
+static void setup(void)
+{
+	dir = qt_tmpdir();
+	qt_sim_conf(dir, "4xxx", 0, NULL, NULL);
+	qt_sim_conf(dir, "c62x", 1, "SimStarted = 0\n", NULL);
+	rt = qt_rt_open(dir);
+}
+
+static void teardown(void)
+{
+	qat_rt_close(rt);
+	rt = NULL;
+	qt_rmtree(dir);
+	free(dir);
+	dir = NULL;
+}
+
+static struct qat_dev *dev_at(struct qat_rt *r, unsigned int i)
+{
+	struct qat_dev *dev = NULL;
+
+	ck_assert_int_eq(qat_dev_get(r, i, &dev), 0);
+	return dev;
+}
+
+static struct qat_state_sub *subscribe(unsigned int mask, unsigned int flags)
+{
+	struct qat_state_sub_opts o = { .sz = sizeof(o), .flags = flags };
+	struct qat_state_sub *sub = NULL;
+	int ret = qat_state_subscribe(rt, mask, &o, &sub);
+
+	ck_assert_msg(ret == 0, "subscribe: %s", qat_strerror(ret));
+	ck_assert_ptr_nonnull(sub);
+	return sub;
+}
+
+static void publish(unsigned int dev, int event)
+{
+	ck_assert_int_eq(qat_state_publish(rt, dev_at(rt, dev), event), 0);
+}
+
+static struct qat_state_event expect(struct qat_state_sub *sub,
+				     unsigned int dev_id, int event)
+{
+	struct qat_state_event ev;
+	int ret = qat_state_read(sub, &ev);
+
+	ck_assert_msg(ret == 0, "read: %s", qat_strerror(ret));
+	ck_assert_uint_eq(ev.dev_id, dev_id);
+	ck_assert_int_eq(ev.event, event);
+	return ev;
+}
+
+static void expect_none(struct qat_state_sub *sub)
+{
+	struct qat_state_event ev;
+
+	ck_assert_int_eq(qat_state_read(sub, &ev), -EAGAIN);
+}
+
+/* poll() readiness, waiting at most ms. */
+static int readable(struct qat_state_sub *sub, int ms)
+{
+	struct pollfd p = { .fd = qat_state_fd(sub), .events = POLLIN };
+
+	ck_assert_int_ge(p.fd, 0);
+	return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/* Children report through their exit status, never through ck_assert
+ * (which belongs to the test's own process). */
+#define CHILD_CHECK(cond, code)                                              \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "child %d: %s failed (line %d)\n",   \
+				(int)getpid(), #cond, __LINE__);             \
+			_exit(code);                                         \
+		}                                                            \
+	} while (0)
+
+static void wait_ok(pid_t pid)
+{
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "child %d: status 0x%x", (int)pid, status);
+}
+
+static void wait_byte(int fd)
+{
+	char c;
+
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+}
+
+START_TEST(bad_values)
+{
+	struct {
+		struct qat_state_sub_opts o;
+		unsigned long future;
+	} big = { .o.sz = sizeof(big), .future = 1 };
+	struct qat_state_sub_opts o = { .sz = sizeof(o) };
+	struct qat_state_sub *sub = NULL;
+	struct qat_state_event ev;
+	struct qat_adf_state adf;
+	struct qat_rt *other;
+	char *dir2;
+
+	ck_assert_int_eq(qat_state_subscribe(NULL, 0, NULL, &sub), -EINVAL);
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(qat_state_subscribe(rt, 1u << QAT_EVENT_COUNT, NULL,
+					     &sub), -EINVAL);
+	ck_assert_int_eq(qat_state_subscribe(rt, ~0u, NULL, &sub), -EINVAL);
+	o.flags = 1u << 7;
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, &o, &sub), -EINVAL);
+	o.flags = 0;
+	o.sz = 1;
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, &o, &sub), -EINVAL);
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, &big.o, &sub), -EINVAL);
+	ck_assert_ptr_null(sub);
+	big.future = 0; /* a newer caller's options are fine while zero */
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, &big.o, &sub), 0);
+
+	ck_assert_int_eq(qat_state_publish(rt, dev_at(rt, 0), -1), -EINVAL);
+	ck_assert_int_eq(qat_state_publish(rt, dev_at(rt, 0),
+					   QAT_EVENT_COUNT), -EINVAL);
+	ck_assert_int_eq(qat_state_publish(NULL, dev_at(rt, 0), 4), -EINVAL);
+	ck_assert_int_eq(qat_state_publish(rt, NULL, 4), -EINVAL);
+	dir2 = qt_tmpdir();
+	qt_sim_conf(dir2, "4xxx", 0, NULL, NULL);
+	other = qt_rt_open(dir2);
+	ck_assert_int_eq(qat_state_publish(rt, dev_at(other, 0), 4), -EINVAL);
+	qat_rt_close(other);
+	qt_rmtree(dir2);
+	free(dir2);
+
+	ck_assert_int_eq(qat_sim_inject_event(dev_at(rt, 0), 11), -EINVAL);
+	ck_assert_int_eq(qat_sim_inject_event(dev_at(rt, 0), -5), -EINVAL);
+	ck_assert_int_eq(qat_sim_inject_event(NULL, 4), -EINVAL);
+
+	ck_assert_int_eq(qat_state_read(NULL, &ev), -EINVAL);
+	ck_assert_int_eq(qat_state_read(sub, NULL), -EINVAL);
+	ck_assert_int_eq(qat_state_read_adf(sub, NULL), -EINVAL);
+	ck_assert_int_eq(qat_state_read_adf(NULL, &adf), -EINVAL);
+	ck_assert_int_eq(qat_state_fd(NULL), -EINVAL);
+	ck_assert_int_eq(qat_state_lost(NULL, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(qat_state_lost(sub, NULL, NULL), 0);
+	ck_assert_int_eq(qat_dev_state(NULL), -EINVAL);
+	/* Nothing above was published. */
+	expect_none(sub);
+	qat_state_unsubscribe(sub);
+	qat_state_unsubscribe(NULL);
+}
+END_TEST
+
+START_TEST(record_fields)
+{
+	struct qat_state_sub *sub = subscribe(0, 0);
+	struct qat_state_event a, b;
+	struct qat_adf_state adf;
+	struct timespec ts;
+	uint64_t t0, t1;
+
+	ck_assert_int_eq(sizeof(struct qat_adf_state), 8);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	publish(1, QAT_EVENT_ERROR);
+	publish(0, QAT_EVENT_RESTARTING);
+	publish(1, QAT_EVENT_RESTARTED);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t1 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+
+	a = expect(sub, 1, QAT_EVENT_ERROR);
+	b = expect(sub, 0, QAT_EVENT_RESTARTING);
+	ck_assert_uint_eq(b.seq, a.seq + 1);
+	ck_assert_uint_ge(a.timestamp_ns, t0);
+	ck_assert_uint_le(a.timestamp_ns, b.timestamp_ns);
+	ck_assert_uint_le(b.timestamp_ns, t1);
+	ck_assert_uint_eq(a.flags, 0);
+	/* The kernel's record layout, for ported code. */
+	ck_assert_int_eq(qat_state_read_adf(sub, &adf), 0);
+	ck_assert_int_eq(adf.dev_state, QAT_EVENT_RESTARTED);
+	ck_assert_int_eq(adf.dev_id, 1);
+	ck_assert_int_eq(qat_state_read_adf(sub, &adf), -EAGAIN);
+	ck_assert_int_eq(qat_dev_state(dev_at(rt, 1)), QAT_EVENT_RESTARTED);
+	ck_assert_int_eq(qat_dev_state(dev_at(rt, 0)), QAT_EVENT_RESTARTING);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+START_TEST(filters)
+{
+	struct qat_state_sub *dflt = subscribe(0, 0);
+	struct qat_state_sub *life = subscribe(QAT_EVENT_MASK_LIFECYCLE, 0);
+	struct qat_state_sub *err = subscribe(QAT_EVENT_BIT(QAT_EVENT_ERROR), 0);
+	struct qat_state_sub *dbg = subscribe(QAT_EVENT_MASK_DEBUG, 0);
+	struct qat_state_sub *all = subscribe(QAT_EVENT_MASK_ALL, 0);
+	int e;
+
+	for (e = 0; e < QAT_EVENT_COUNT; e++)
+		publish(0, e);
+	/* Default: what /dev/qat_dev_state queues. */
+	expect(dflt, 0, QAT_EVENT_RESTARTING);
+	expect(dflt, 0, QAT_EVENT_RESTARTED);
+	expect(dflt, 0, QAT_EVENT_ERROR);
+	expect_none(dflt);
+	for (e = QAT_EVENT_INIT; e <= QAT_EVENT_SHUTDOWN; e++)
+		expect(life, 0, e);
+	expect_none(life);
+	expect(err, 0, QAT_EVENT_ERROR);
+	expect_none(err);
+	for (e = QAT_EVENT_PROC_CRASH; e <= QAT_EVENT_DBG_SHUTDOWN; e++)
+		expect(dbg, 0, e);
+	expect_none(dbg);
+	for (e = 0; e < QAT_EVENT_COUNT; e++)
+		expect(all, 0, e);
+	expect_none(all);
+	/* A subscriber that filters everything out is not woken for it. */
+	publish(1, QAT_EVENT_START);
+	ck_assert_int_eq(readable(err, 0), 0);
+	ck_assert_int_eq(readable(life, 0), 1);
+	qat_state_unsubscribe(dflt);
+	qat_state_unsubscribe(life);
+	qat_state_unsubscribe(err);
+	qat_state_unsubscribe(dbg);
+	qat_state_unsubscribe(all);
+}
+END_TEST
+
+START_TEST(current_state_first)
+{
+	struct qat_state_sub *sub, *plain;
+	struct qat_state_event ev;
+
+	/* Before anything is published: derived from the devices. */
+	ck_assert_int_eq(qat_dev_state(dev_at(rt, 0)), QAT_EVENT_START);
+	ck_assert_int_eq(qat_dev_state(dev_at(rt, 1)), QAT_EVENT_INIT);
+	publish(1, QAT_EVENT_ERROR);
+	plain = subscribe(0, 0);
+	sub = subscribe(QAT_EVENT_BIT(QAT_EVENT_RESTARTED),
+			QAT_STATE_SUB_CURRENT);
+	/* Readable at once: the current states are queued. */
+	ck_assert_int_eq(readable(sub, 0), 1);
+	ck_assert_int_eq(readable(plain, 0), 0);
+	ev = expect(sub, 0, QAT_EVENT_START);
+	ck_assert_uint_eq(ev.flags, QAT_STATE_EV_CURRENT);
+	ck_assert_uint_eq(ev.seq, 0);
+	ev = expect(sub, 1, QAT_EVENT_ERROR);
+	ck_assert_uint_eq(ev.flags, QAT_STATE_EV_CURRENT);
+	ck_assert_uint_ge(ev.seq, 1);
+	/* Then published events, after the current states, by the mask. */
+	publish(1, QAT_EVENT_RESTARTING);
+	publish(1, QAT_EVENT_RESTARTED);
+	ev = expect(sub, 1, QAT_EVENT_RESTARTED);
+	ck_assert_uint_eq(ev.flags, 0);
+	expect_none(sub);
+	ck_assert_int_eq(qat_state_read(plain, &ev), 0);
+	qat_state_unsubscribe(plain);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+START_TEST(reset_publishes)
+{
+	struct qat_state_sub *sub = subscribe(0, 0);
+
+	ck_assert_int_eq(qat_dev_reset(dev_at(rt, 1)), 0);
+	expect(sub, 1, QAT_EVENT_RESTARTING);
+	expect(sub, 1, QAT_EVENT_RESTARTED);
+	expect_none(sub);
+	ck_assert_int_eq(qat_dev_state(dev_at(rt, 1)), QAT_EVENT_RESTARTED);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+START_TEST(sim_sources)
+{
+	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
+
+	ck_assert_int_eq(qat_sim_inject_event(dev_at(rt, 1),
+					      QAT_EVENT_SLICE_HANG), 0);
+	ck_assert_int_eq(qat_sim_inject_event(dev_at(rt, 0),
+					      QAT_EVENT_ERROR), 0);
+	expect(sub, 1, QAT_EVENT_SLICE_HANG);
+	expect(sub, 0, QAT_EVENT_ERROR);
+	/* Start and stop are events when they change something. */
+	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 0), 0), 0);
+	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 0), 0), 0);
+	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 0), 1), 0);
+	expect(sub, 0, QAT_EVENT_STOP);
+	expect(sub, 0, QAT_EVENT_START);
+	expect_none(sub);
+	ck_assert_int_eq(qat_dev_state(dev_at(rt, 0)), QAT_EVENT_START);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+/* RING + N events to a subscriber that does not read: exactly N lost. */
+START_TEST(overflow_exact)
+{
+	const unsigned int n = 37, ring = QAT_STATE_RING_EVENTS;
+	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
+	struct qat_state_event ev;
+	uint64_t last = 1, total = 1, first;
+	unsigned int i;
+
+	for (i = 0; i < ring + n; i++)
+		publish(i % 2, (int)(i % QAT_EVENT_COUNT));
+	ck_assert_int_eq(qat_state_lost(sub, &last, &total), 0);
+	ck_assert_uint_eq(last, 0);
+	ck_assert_uint_eq(total, 0);
+	ck_assert_int_eq(qat_state_read(sub, &ev), -EOVERFLOW);
+	ck_assert_int_eq(qat_state_lost(sub, &last, &total), 0);
+	ck_assert_uint_eq(last, n);
+	ck_assert_uint_eq(total, n);
+	/* Reading resumes with the oldest event kept, in order. */
+	ev = expect(sub, n % 2, (int)(n % QAT_EVENT_COUNT));
+	first = ev.seq;
+	for (i = n + 1; i < ring + n; i++) {
+		ev = expect(sub, i % 2, (int)(i % QAT_EVENT_COUNT));
+		ck_assert_uint_eq(ev.seq, first + (i - n));
+	}
+	expect_none(sub);
+	publish(1, QAT_EVENT_ERROR);
+	ev = expect(sub, 1, QAT_EVENT_ERROR);
+	ck_assert_uint_eq(ev.seq, first + ring);
+
+	/* Lapped again, twice over: the totals add up. */
+	for (i = 0; i < 3 * ring; i++)
+		publish(0, QAT_EVENT_START);
+	ck_assert_int_eq(qat_state_read(sub, &ev), -EOVERFLOW);
+	ck_assert_int_eq(qat_state_lost(sub, &last, &total), 0);
+	ck_assert_uint_eq(last, 2 * ring);
+	ck_assert_uint_eq(total, n + 2 * ring);
+	for (i = 0; i < ring; i++)
+		expect(sub, 0, QAT_EVENT_START);
+	expect_none(sub);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+/* Only events of the subscriber's mask count as lost. */
+START_TEST(overflow_counts_mask_only)
+{
+	const unsigned int ring = QAT_STATE_RING_EVENTS, extra = 100;
+	struct qat_state_sub *err = subscribe(QAT_EVENT_BIT(QAT_EVENT_ERROR), 0);
+	struct qat_state_sub *stop = subscribe(QAT_EVENT_BIT(QAT_EVENT_STOP), 0);
+	struct qat_state_event ev;
+	uint64_t last;
+	unsigned int i;
+
+	/* Odd events are errors; STOP is never published. */
+	for (i = 1; i <= ring + extra; i++)
+		publish(0, i % 2 ? QAT_EVENT_ERROR : QAT_EVENT_START);
+	ck_assert_int_eq(qat_state_read(err, &ev), -EOVERFLOW);
+	ck_assert_int_eq(qat_state_lost(err, &last, NULL), 0);
+	ck_assert_uint_eq(last, extra / 2);
+	for (i = 0; i < ring / 2; i++)
+		expect(err, 0, QAT_EVENT_ERROR);
+	expect_none(err);
+	/* Lapped, but nothing of its kind was lost: no overflow. */
+	publish(1, QAT_EVENT_STOP);
+	expect(stop, 1, QAT_EVENT_STOP);
+	expect_none(stop);
+	ck_assert_int_eq(qat_state_lost(stop, &last, NULL), 0);
+	ck_assert_uint_eq(last, 0);
+	qat_state_unsubscribe(err);
+	qat_state_unsubscribe(stop);
+}
+END_TEST
+
+/* A subscriber in another process; it reports through its exit status. */
+#define EVENTS_PER_DEV 400
+
+static int child_expect(struct qat_state_sub **subs, unsigned int nsubs)
+{
+	unsigned int got[8][2] = { { 0 } }, done = 0, i;
+	uint64_t last_seq[8] = { 0 };
+	struct qat_state_event ev;
+	struct pollfd p[8];
+	int ret;
+
+	for (i = 0; i < nsubs; i++)
+		p[i] = (struct pollfd){ .fd = qat_state_fd(subs[i]),
+					.events = POLLIN };
+	while (done < nsubs) {
+		CHILD_CHECK(poll(p, nsubs, 20000) > 0, 10);
+		for (i = 0; i < nsubs; i++) {
+			while ((ret = qat_state_read(subs[i], &ev)) == 0) {
+				unsigned int d = ev.dev_id, k;
+
+				CHILD_CHECK(d < 2, 11);
+				CHILD_CHECK(ev.seq > last_seq[i], 12);
+				last_seq[i] = ev.seq;
+				k = got[i][d]++;
+				/* Per device, in publish order. */
+				CHILD_CHECK(ev.event == (int)((k + d) %
+						QAT_EVENT_COUNT), 13);
+				if (got[i][0] + got[i][1] == 2 * EVENTS_PER_DEV)
+					done++;
+			}
+			CHILD_CHECK(ret == -EAGAIN, 14);
+		}
+	}
+	for (i = 0; i < nsubs; i++)
+		CHILD_CHECK(got[i][0] == EVENTS_PER_DEV &&
+			    got[i][1] == EVENTS_PER_DEV, 15);
+	return 0;
+}
+
+static void child_subscriber(int ready, unsigned int nsubs)
+{
+	struct qat_state_sub *subs[8];
+	struct qat_rt *crt = NULL;
+	unsigned int i;
+
+	CHILD_CHECK(qt_rt_try_open(dir, &crt) == 0, 2);
+	for (i = 0; i < nsubs; i++)
+		CHILD_CHECK(qat_state_subscribe(crt, QAT_EVENT_MASK_ALL, NULL,
+						&subs[i]) == 0, 3);
+	CHILD_CHECK(write(ready, "r", 1) == 1, 4);
+	child_expect(subs, nsubs);
+	for (i = 0; i < nsubs; i++)
+		qat_state_unsubscribe(subs[i]);
+	qat_rt_close(crt);
+	_exit(0);
+}
+
+static void publish_series(struct qat_rt *r, unsigned int d)
+{
+	struct qat_dev *dev = NULL;
+	unsigned int k;
+
+	qat_dev_get(r, d, &dev);
+	for (k = 0; k < EVENTS_PER_DEV; k++)
+		CHILD_CHECK(qat_state_publish(r, dev, (int)((k + d) %
+						QAT_EVENT_COUNT)) == 0, 20);
+}
+
+/* 32 subscribers in 8 processes; two publishers in two processes. */
+START_TEST(fan_out_across_processes)
+{
+	pid_t kids[8], pub;
+	int p[2], go[2], i;
+	struct qat_rt *crt = NULL;
+	char c;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	for (i = 0; i < 8; i++) {
+		kids[i] = fork();
+		ck_assert_int_ge(kids[i], 0);
+		if (kids[i] == 0)
+			child_subscriber(p[1], 4);
+	}
+	for (i = 0; i < 8; i++)
+		wait_byte(p[0]);
+	ck_assert_int_eq(qat_state_live_subscribers(rt), 32);
+	pub = fork();
+	ck_assert_int_ge(pub, 0);
+	if (pub == 0) {
+		CHILD_CHECK(qt_rt_try_open(dir, &crt) == 0, 2);
+		CHILD_CHECK(read(go[0], &c, 1) == 1, 3);
+		publish_series(crt, 1);
+		_exit(0);
+	}
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	publish_series(rt, 0);
+	wait_ok(pub);
+	for (i = 0; i < 8; i++)
+		wait_ok(kids[i]);
+	ck_assert_int_eq(qat_state_live_subscribers(rt), 0);
+}
+END_TEST
+
+/* poll() and epoll wake as soon as another process publishes. */
+START_TEST(wakeup_across_processes)
+{
+	struct qat_state_sub *sub = subscribe(0, 0);
+	struct epoll_event ee = { .events = EPOLLIN | EPOLLET }, out;
+	struct qat_rt *crt = NULL;
+	int ep, go[2];
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(go), 0);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ck_assert_int_ge(ep, 0);
+	ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, qat_state_fd(sub), &ee),
+			 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		CHILD_CHECK(qt_rt_try_open(dir, &crt) == 0, 2);
+		CHILD_CHECK(read(go[0], &c, 1) == 1, 3);
+		usleep(100 * 1000); /* the parent is asleep in poll() */
+		CHILD_CHECK(qat_state_publish(crt, dev_at(crt, 1),
+					      QAT_EVENT_ERROR) == 0, 4);
+		CHILD_CHECK(read(go[0], &c, 1) == 1, 5);
+		CHILD_CHECK(qat_state_publish(crt, dev_at(crt, 0),
+					      QAT_EVENT_RESTARTING) == 0, 6);
+		_exit(0);
+	}
+	ck_assert_int_eq(readable(sub, 0), 0);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	/* Bounded wait: readiness well before the timeout is the test. */
+	ck_assert_int_eq(readable(sub, 5000), 1);
+	expect(sub, 1, QAT_EVENT_ERROR);
+	expect_none(sub);
+	/* Edge-triggered epoll: reading to -EAGAIN re-arms it. */
+	ck_assert_int_eq(epoll_wait(ep, &out, 1, 0), 0);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	ck_assert_int_eq(epoll_wait(ep, &out, 1, 5000), 1);
+	expect(sub, 0, QAT_EVENT_RESTARTING);
+	expect_none(sub);
+	ck_assert_int_eq(readable(sub, 0), 0);
+	wait_ok(pid);
+	close(ep);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+/* The descriptor stays readable while events remain, read one by one. */
+START_TEST(readable_until_drained)
+{
+	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
+	struct qat_state_event ev;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		publish(0, QAT_EVENT_START);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(readable(sub, 0), 1);
+		ck_assert_int_eq(qat_state_read(sub, &ev), 0);
+	}
+	expect_none(sub);
+	ck_assert_int_eq(readable(sub, 0), 0);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+/* Every slot taken, one publish: every descriptor is readable, so the
+ * nudges fit in the publisher's socket buffer. */
+START_TEST(all_slots_woken)
+{
+	struct qat_state_sub *subs[QAT_STATE_MAX_SUBSCRIBERS], *extra = NULL;
+	unsigned int i;
+
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++)
+		subs[i] = subscribe(0, 0);
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, &extra), -ENOSPC);
+	ck_assert_ptr_null(extra);
+	publish(0, QAT_EVENT_ERROR);
+	publish(1, QAT_EVENT_ERROR);
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++)
+		ck_assert_msg(readable(subs[i], 0), "subscriber %u asleep", i);
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++) {
+		expect(subs[i], 0, QAT_EVENT_ERROR);
+		expect(subs[i], 1, QAT_EVENT_ERROR);
+		qat_state_unsubscribe(subs[i]);
+	}
+	ck_assert_int_eq(qat_state_live_subscribers(rt), 0);
+}
+END_TEST
+
+/* A process that subscribes, signals, then waits to be killed. */
+static pid_t spawn_sleeper(int with_grandchild, pid_t *grandchild)
+{
+	struct qat_state_sub *sub;
+	struct qat_rt *crt = NULL;
+	int p[2];
+	pid_t pid, gc = 0;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		CHILD_CHECK(qt_rt_try_open(dir, &crt) == 0, 2);
+		CHILD_CHECK(qat_state_subscribe(crt, QAT_EVENT_MASK_ALL, NULL,
+						&sub) == 0, 3);
+		if (with_grandchild) {
+			gc = fork();
+			CHILD_CHECK(gc >= 0, 4);
+			if (gc == 0)
+				for (;;)
+					pause();
+		}
+		CHILD_CHECK(write(p[1], &gc, sizeof(gc)) == sizeof(gc), 5);
+		for (;;)
+			pause();
+	}
+	ck_assert_int_eq(read(p[0], &gc, sizeof(gc)), sizeof(gc));
+	close(p[0]);
+	close(p[1]);
+	if (grandchild)
+		*grandchild = gc;
+	return pid;
+}
+
+static void kill_wait(pid_t pid)
+{
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+}
+
+START_TEST(killed_subscriber)
+{
+	struct qat_state_sub *subs[QAT_STATE_MAX_SUBSCRIBERS], *extra = NULL;
+	struct qat_state_sub *live = subscribe(QAT_EVENT_MASK_ALL, 0);
+	pid_t pid = spawn_sleeper(0, NULL);
+	unsigned int i;
+	uint64_t last;
+
+	ck_assert_int_eq(qat_state_live_subscribers(rt), 2);
+	publish(0, QAT_EVENT_ERROR); /* it has a nudge queued when it dies */
+	kill_wait(pid);
+	ck_assert_int_eq(qat_state_live_subscribers(rt), 1);
+	/* Publishers are not held up: many events, all seen by the live. */
+	for (i = 0; i < 3 * QAT_STATE_RING_EVENTS; i++)
+		publish(i % 2, QAT_EVENT_RESTARTING);
+	ck_assert_int_eq(qat_state_read(live, &(struct qat_state_event){ 0 }),
+			 -EOVERFLOW);
+	ck_assert_int_eq(qat_state_lost(live, &last, NULL), 0);
+	ck_assert_uint_eq(last, 2 * QAT_STATE_RING_EVENTS + 1);
+	qat_state_unsubscribe(live);
+	/* Its slot is back: the whole table can be taken again. */
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++)
+		subs[i] = subscribe(0, 0);
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, &extra), -ENOSPC);
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++)
+		qat_state_unsubscribe(subs[i]);
+}
+END_TEST
+
+/* Killed before any publish noticed: a new subscriber takes its slot. */
+START_TEST(killed_slot_taken_over)
+{
+	struct qat_state_sub *subs[QAT_STATE_MAX_SUBSCRIBERS];
+	pid_t pids[4];
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		pids[i] = spawn_sleeper(0, NULL);
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS - 4; i++)
+		subs[i] = subscribe(0, 0);
+	for (i = 0; i < 4; i++)
+		kill_wait(pids[i]);
+	for (i = QAT_STATE_MAX_SUBSCRIBERS - 4; i < QAT_STATE_MAX_SUBSCRIBERS;
+	     i++)
+		subs[i] = subscribe(0, 0);
+	ck_assert_int_eq(qat_state_live_subscribers(rt),
+			 QAT_STATE_MAX_SUBSCRIBERS);
+	publish(0, QAT_EVENT_ERROR);
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++) {
+		expect(subs[i], 0, QAT_EVENT_ERROR);
+		qat_state_unsubscribe(subs[i]);
+	}
+}
+END_TEST
+
+/* A child does not inherit subscriptions (nor keeps the parent's alive). */
+START_TEST(fork_semantics)
+{
+	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
+	struct qat_state_sub *mine;
+	struct qat_state_event ev;
+	pid_t pid, gc;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		CHILD_CHECK(qat_state_read(sub, &ev) == -EBADF, 2);
+		CHILD_CHECK(qat_state_fd(sub) == -EBADF, 3);
+		/* The inherited runtime still works, for new subscriptions
+		 * and for publishing. */
+		CHILD_CHECK(qat_state_subscribe(rt, QAT_EVENT_MASK_ALL, NULL,
+						&mine) == 0, 4);
+		CHILD_CHECK(qat_state_publish(rt, dev_at(rt, 1),
+					      QAT_EVENT_ERROR) == 0, 5);
+		CHILD_CHECK(qat_state_read(mine, &ev) == 0, 6);
+		CHILD_CHECK(ev.dev_id == 1 && ev.event == QAT_EVENT_ERROR, 7);
+		/* Releasing the inherited handle leaves the parent's be. */
+		qat_state_unsubscribe(sub);
+		qat_state_unsubscribe(mine);
+		_exit(0);
+	}
+	wait_ok(pid);
+	ck_assert_int_eq(readable(sub, 0), 1);
+	expect(sub, 1, QAT_EVENT_ERROR);
+	expect_none(sub);
+	ck_assert_int_eq(qat_state_live_subscribers(rt), 1);
+	publish(0, QAT_EVENT_STOP);
+	expect(sub, 0, QAT_EVENT_STOP);
+	qat_state_unsubscribe(sub);
+
+	/* A subscriber killed while its forked child lives on: the child
+	 * holds nothing, so the slot is dead. */
+	pid = spawn_sleeper(1, &gc);
+	ck_assert_int_gt(gc, 0);
+	ck_assert_int_eq(qat_state_live_subscribers(rt), 1);
+	kill_wait(pid);
+	ck_assert_int_eq(qat_state_live_subscribers(rt), 0);
+	ck_assert_int_eq(kill(gc, SIGKILL), 0); /* not our child to reap */
+}
+END_TEST
+
+/* A publisher that dies holding the lock mid-record blocks no one. */
+START_TEST(publisher_dies_mid_write)
+{
+	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
+	struct qat_state_rt *st;
+	struct st_rec *r;
+	pid_t pid;
+
+	publish(0, QAT_EVENT_START);
+	ck_assert_int_eq(qat_state_attach(rt, &st), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		CHILD_CHECK(qat_state_lock(&st->shm) == 0, 2);
+		r = &st->seg->ring[(st->seg->head + 1) %
+				   QAT_STATE_RING_EVENTS];
+		r->seq = (st->seg->head + 1) | ST_BUSY;
+		r->event = 99;
+		st->seg->cnt[QAT_EVENT_ERROR] += 5; /* half-done bookkeeping */
+		raise(SIGKILL);
+	}
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	expect(sub, 0, QAT_EVENT_START);
+	expect_none(sub);
+	publish(1, QAT_EVENT_ERROR);
+	expect(sub, 1, QAT_EVENT_ERROR);
+	expect_none(sub);
+	ck_assert_uint_eq(st->shm.hdr->repairs, 1);
+	qat_state_unsubscribe(sub);
+	/* The repaired counts are right: a new subscriber that laps loses
+	 * exactly what it should. */
+	sub = subscribe(QAT_EVENT_BIT(QAT_EVENT_ERROR), 0);
+	{
+		uint64_t last;
+		unsigned int i;
+
+		for (i = 0; i < QAT_STATE_RING_EVENTS + 3; i++)
+			publish(0, QAT_EVENT_ERROR);
+		ck_assert_int_eq(qat_state_read(sub, &(struct qat_state_event)
+						 { 0 }), -EOVERFLOW);
+		ck_assert_int_eq(qat_state_lost(sub, &last, NULL), 0);
+		ck_assert_uint_eq(last, 3);
+	}
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+/* Processes that disagree on what a dev id means cannot share events. */
+START_TEST(conflicting_devices)
+{
+	struct qat_rt *other = NULL;
+	struct qat_state_sub *sub = NULL;
+	char *dir2 = qt_tmpdir();
+	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_PCI };
+	char reg[4096];
+
+	publish(0, QAT_EVENT_START);
+	qt_sim_conf(dir2, "4xxx", 0, "SimPciAddress = 0000:3d:00.0\n", NULL);
+	snprintf(reg, sizeof(reg), "%s/registry", dir);
+	o.config_path = dir2;
+	o.registry_path = reg;
+	ck_assert_int_eq(qat_rt_open(&o, &other), 0);
+	ck_assert_int_eq(qat_state_subscribe(other, 0, NULL, &sub), -ESTALE);
+	ck_assert_int_eq(qat_state_publish(other, dev_at(other, 0), 4),
+			 -ESTALE);
+	qat_rt_close(other);
+	/* A subset of the same devices is fine. */
+	qt_rmtree(dir2);
+	free(dir2);
+	dir2 = qt_tmpdir();
+	qt_sim_conf(dir2, "c62x", 1, NULL, NULL);
+	o.config_path = dir2;
+	ck_assert_int_eq(qat_rt_open(&o, &other), 0);
+	ck_assert_int_eq(qat_state_subscribe(other, 0, NULL, &sub), 0);
+	publish(1, QAT_EVENT_ERROR);
+	{
+		struct qat_state_event ev;
+
+		ck_assert_int_eq(qat_state_read(sub, &ev), 0);
+		ck_assert_uint_eq(ev.dev_id, 1);
+	}
+	qat_state_unsubscribe(sub);
+	qat_rt_close(other);
+	qt_rmtree(dir2);
+	free(dir2);
+}
+END_TEST
+
+/* A subscription outlives its runtime. */
+START_TEST(outlives_runtime)
+{
+	struct qat_state_sub *sub = subscribe(0, 0);
+	struct qat_rt *other = qt_rt_open(dir);
+	struct qat_state_event ev;
+
+	qat_rt_close(rt);
+	rt = NULL;
+	ck_assert_int_eq(qat_state_publish(other, dev_at(other, 0),
+					   QAT_EVENT_ERROR), 0);
+	ck_assert_int_eq(qat_state_read(sub, &ev), 0);
+	ck_assert_int_eq(ev.event, QAT_EVENT_ERROR);
+	qat_state_unsubscribe(sub);
+	qat_rt_close(other);
+}
+END_TEST
+
+static int uevent(const char *msg, size_t len, unsigned int *id, int *ev)
+{
+	return qat_state_parse_uevent(msg, len, id, ev);
+}
+
+#define UEV(lit) lit, sizeof(lit) - 1
+
+START_TEST(uevent_parser)
+{
+	unsigned int id = 99;
+	int ev = -1;
+
+	ck_assert_int_eq(uevent(UEV("change@/devices/pci0000:00/0000:6b:00.0"
+				    "\0ACTION=change\0DEVPATH=/devices/x\0"
+				    "SUBSYSTEM=pci\0qat_event=restarting\0"
+				    "accelid=3\0SEQNUM=4411"), &id, &ev), 1);
+	ck_assert_uint_eq(id, 3);
+	ck_assert_int_eq(ev, QAT_EVENT_RESTARTING);
+	ck_assert_int_eq(uevent(UEV("change@/d\0accelid=0\0qat_event=error\0"),
+				&id, &ev), 1);
+	ck_assert_uint_eq(id, 0);
+	ck_assert_int_eq(ev, QAT_EVENT_ERROR);
+	/* Last pair without its terminator. */
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=restarted\0"
+				    "accelid=4294967295"), &id, &ev), 1);
+	ck_assert_uint_eq(id, 4294967295u);
+	ck_assert_int_eq(ev, QAT_EVENT_RESTARTED);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=start\0accelid=1"),
+				&id, &ev), 1);
+	ck_assert_int_eq(ev, QAT_EVENT_START);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=shutdown\0"
+				    "accelid=1"), &id, &ev), 1);
+	ck_assert_int_eq(ev, QAT_EVENT_SHUTDOWN);
+
+	/* Not QAT state events. */
+	ck_assert_int_eq(uevent(UEV("add@/devices/x\0ACTION=add\0"), &id, &ev),
+			 0);
+	ck_assert_int_eq(uevent(UEV("libudev\0qat_event=error\0accelid=1"),
+				&id, &ev), 0);
+	ck_assert_int_eq(uevent(UEV("change@/d\0xqat_event=error\0"
+				    "accelid=1"), &id, &ev), 0);
+	ck_assert_int_eq(uevent("", 0, &id, &ev), 0);
+
+	/* Malformed QAT events. */
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=exploded\0"
+				    "accelid=1"), &id, &ev), -EINVAL);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=\0accelid=1"),
+				&id, &ev), -EINVAL);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=error"), &id, &ev),
+			 -EINVAL);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=error\0accelid="),
+				&id, &ev), -EINVAL);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=error\0"
+				    "accelid=-1"), &id, &ev), -EINVAL);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=error\0"
+				    "accelid=4294967296"), &id, &ev), -EINVAL);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=error\0"
+				    "accelid=1x"), &id, &ev), -EINVAL);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=error\0"
+				    "accelid=1\0accelid=2"), &id, &ev),
+			 -EINVAL);
+	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=errorx\0"
+				    "accelid=1"), &id, &ev), -EINVAL);
+	ck_assert_int_eq(qat_state_parse_uevent(NULL, 0, &id, &ev), -EINVAL);
+
+	ck_assert_int_eq(qat_state_parse_sysfs(UEV("up\n")), QAT_EVENT_START);
+	ck_assert_int_eq(qat_state_parse_sysfs(UEV("up")), QAT_EVENT_START);
+	ck_assert_int_eq(qat_state_parse_sysfs(UEV("down\n")), QAT_EVENT_STOP);
+	ck_assert_int_eq(qat_state_parse_sysfs(UEV("UP\n")), -EINVAL);
+	ck_assert_int_eq(qat_state_parse_sysfs(UEV("up\n\n")), -EINVAL);
+	ck_assert_int_eq(qat_state_parse_sysfs(UEV("")), -EINVAL);
+	ck_assert_int_eq(qat_state_parse_sysfs(NULL, 0), -EINVAL);
+}
+END_TEST
+
+Suite *state_suite(void);
+Suite *state_suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *api = tcase_create("api");
+	TCase *procs = tcase_create("processes");
+	TCase *parse = tcase_create("parse");
+
+	tcase_add_checked_fixture(api, setup, teardown);
+	tcase_add_test(api, bad_values);
+	tcase_add_test(api, record_fields);
+	tcase_add_test(api, filters);
+	tcase_add_test(api, current_state_first);
+	tcase_add_test(api, reset_publishes);
+	tcase_add_test(api, sim_sources);
+	tcase_add_test(api, overflow_exact);
+	tcase_add_test(api, overflow_counts_mask_only);
+	tcase_add_test(api, readable_until_drained);
+	tcase_add_test(api, all_slots_woken);
+	tcase_add_test(api, conflicting_devices);
+	tcase_add_test(api, outlives_runtime);
+	suite_add_tcase(s, api);
+
+	tcase_add_checked_fixture(procs, setup, teardown);
+	tcase_add_test(procs, fan_out_across_processes);
+	tcase_add_test(procs, wakeup_across_processes);
+	tcase_add_test(procs, killed_subscriber);
+	tcase_add_test(procs, killed_slot_taken_over);
+	tcase_add_test(procs, fork_semantics);
+	tcase_add_test(procs, publisher_dies_mid_write);
+	suite_add_tcase(s, procs);
+
+	tcase_add_test(parse, uevent_parser);
+	suite_add_tcase(s, parse);
+	return s;
+}
