@@ -146,5 +146,11 @@ const struct qat_devtype *qat_devtype_by_id(uint16_t vendor, uint16_t device,
 					    int *is_vf);
 /* GET_MAX_PROCESSES of the drivers: banks * (rings per bank / 2). */
 unsigned int qat_devtype_max_processes(const struct qat_devtype *t, int is_vf);
+/* The i-th known device type; NULL past the end of the table. */
+const struct qat_devtype *qat_devtype_at(unsigned int i);
+
+/* Check a list of extra PCI ids, "vvvv:dddd[,vvvv:dddd...]" (pci.c).
+ * Returns 0, or -EINVAL after logging what is wrong. */
+int qat_pci_ids_check(const char *list);
 
 #endif /* QAT_INTERNAL_H */

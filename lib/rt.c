@@ -231,7 +231,8 @@ static int rt_probe(struct qat_rt *rt)
 		if (rt->cfgs[i].cfg)
 			qat_info("%s: no device with accel id %u; ignored",
 				 rt->cfgs[i].path, rt->cfgs[i].accel_id);
-	qsort(rt->devs, rt->ndevs, sizeof(*rt->devs), cmp_dev);
+	if (rt->ndevs > 1) /* qsort() must not see the NULL of none */
+		qsort(rt->devs, rt->ndevs, sizeof(*rt->devs), cmp_dev);
 	return 0;
 }
 
@@ -248,6 +249,8 @@ static char *dup_choice(const char *opt, const char *env, const char *dflt)
 
 static int rt_init_opts(struct qat_rt *rt, const struct qat_rt_opts *o)
 {
+	if (o->pci_ids && qat_pci_ids_check(o->pci_ids))
+		return -EINVAL;
 	rt->flags = o->flags;
 	rt->registry_mode = o->registry_mode ? o->registry_mode : 0600;
 	rt->config_path = dup_choice(o->config_path, "QATRT_CONFIG",

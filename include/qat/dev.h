@@ -2,6 +2,23 @@
 /*
  * Devices: enumeration, identity, BARs, config space, reset, DMA.
  * Devices are owned by their runtime and live until qat_rt_close().
+ *
+ * Each device is served by one backend (qat_dev_info.backend):
+ *   "sim"   a simulated device declared in configuration: everything works.
+ *   "vfio"  a real function bound to vfio-pci (or a variant driver):
+ *           BARs, config space, reset, interrupts and DMA through VFIO.
+ *           Its IOMMU group is opened on first use and stays open until
+ *           qat_rt_close(); that first call returns the error when it
+ *           cannot be (-EBUSY: another process has the group).
+ *   "sysfs" any other real function: read-only diagnostics. BAR info,
+ *           read-only BAR maps (-EPERM for writable), config space reads
+ *           (only 64 bytes without CAP_SYS_ADMIN), -EPERM for config
+ *           writes, -ENOTSUP for reset, interrupts and DMA.
+ *
+ * Accel ids: a simulated device has the id its configuration file names;
+ * real functions are numbered in PCI address order from 0 (see
+ * qat_rt_open()). A real device is started when it has a configuration
+ * and, under the kernel QAT driver, that driver reports it "up".
  */
 #ifndef QAT_DEV_H
 #define QAT_DEV_H
@@ -22,7 +39,9 @@ struct qat_dev_info {
 	int numa_node;           /* -1 when unknown */
 	int started;             /* 1 when the device is up and configured */
 	int is_vf;               /* 1 for a virtual function */
-	unsigned int max_processes; /* internal sections per base section */
+	unsigned int max_processes; /* internal sections per base section:
+				     * [GENERAL] MaxProcesses, else the
+				     * type's banks * rings per bank / 2 */
 	unsigned int num_bars;   /* BARs that exist (size > 0) */
 };
 
@@ -53,15 +72,18 @@ QAT_API int qat_dev_bar_info(struct qat_dev *dev, unsigned int bar,
 
 /* Map the whole of BAR `bar` into this process. Returns 0 and the address
  * and length; -ENOENT for a missing BAR, -EPERM when the backend can only
- * map read-only diagnostics and `writable` was asked, or an mmap error.
- * Unmap with qat_dev_bar_unmap(). */
+ * map read-only diagnostics and `writable` was asked, -ENOTSUP for a BAR
+ * that cannot be mapped (I/O ports, or no kernel support), or an mmap
+ * error. Unmap with qat_dev_bar_unmap(). */
 QAT_API int qat_dev_bar_map(struct qat_dev *dev, unsigned int bar,
 			    int writable, void **addr, size_t *len);
 QAT_API int qat_dev_bar_unmap(struct qat_dev *dev, unsigned int bar,
 			      void *addr, size_t len);
 
 /* Read or write `len` bytes of PCI config space at `off`. Returns the
- * number of bytes transferred, or -EINVAL for a range outside config space. */
+ * number of bytes transferred (fewer when the device or the caller's
+ * privilege shows less than 4 KiB), or -EINVAL for a range outside config
+ * space. */
 QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
 			     void *buf, size_t len);
 QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,

@@ -46,7 +46,10 @@ struct qat_rt_opts {
 	unsigned int flags;      /* QAT_RT_* */
 	/*
 	 * Extra PCI ids to treat as accelerators, "vvvv:dddd[,vvvv:dddd...]"
-	 * (hex). NULL: only the built-in QAT ids.
+	 * (1 to 4 hex digits each, no spaces). NULL: only the built-in QAT
+	 * ids of every generation. A real-device configuration (one without
+	 * SimDevice) adds ids the same way with "[GENERAL] PciId = vvvv:dddd".
+	 * Checked even with QAT_RT_NO_PCI; a malformed list is -EINVAL.
 	 */
 	const char *pci_ids;
 };
@@ -54,9 +57,20 @@ struct qat_rt_opts {
 /*
  * Open a runtime: load configuration and discover devices through every
  * backend. `opts` may be NULL.
+ *
+ * Real devices (unless QAT_RT_NO_PCI) are the PCI functions with a known
+ * QAT id or an extra id; sorted by PCI address they get accel ids 0, 1,
+ * 2, ..., and "<x>_dev<N>.conf" configures the N-th. Those bound to
+ * vfio-pci use the vfio backend (the IOMMU group is opened on first use,
+ * not here); the others, and vfio-pci ones whose group nodes are missing
+ * or inaccessible (logged as a warning), are listed through the read-only
+ * sysfs backend. Unreadable PCI sysfs means no real devices, not an error.
+ *
  * Returns 0, -EINVAL for bad options, -ENOENT for a configuration path
  * that does not exist, a configuration error (see qat_cfg_load()), or
- * -EEXIST when two configurations claim the same accel id.
+ * -EEXIST when two configurations claim the same accel id, or a simulated
+ * device declares the accel id of a real one (renumber it, or pass
+ * QAT_RT_NO_PCI).
  */
 QAT_API int qat_rt_open(const struct qat_rt_opts *opts, struct qat_rt **out);
 
