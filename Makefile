@@ -58,7 +58,7 @@ STATIC        := $(O)/libqatrt.a
 SHARED        := $(O)/libqatrt.so.$(VERSION)
 SHARED_LINKS  := $(O)/libqatrt.so.$(SOVERSION) $(O)/libqatrt.so
 
-CHECK_SRCS    := $(sort $(wildcard tests/check_*.c))
+CHECK_SRCS    := $(filter-out tests/check_main.c,$(sort $(wildcard tests/check_*.c)))
 CHECK_RUNNER  := $(O)/tests/check_runner
 TEST_PROGS    := $(patsubst tests/%.c,$(O)/tests/%,$(sort $(wildcard tests/prog_*.c)))
 BENCH_SRCS    := $(sort $(wildcard tests/bench/bench_*.c))
@@ -97,11 +97,14 @@ $(O)/libqatrt.so.$(SOVERSION): $(SHARED)
 $(O)/libqatrt.so: $(O)/libqatrt.so.$(SOVERSION)
 	ln -sf $(notdir $<) $@
 
+# The .pc names install paths, so install writes its own copy: one built
+# earlier may have been made for another PREFIX.
+gen_pc = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    pkgconfig/libqatrt.pc.in > $(1)
 $(O)/libqatrt.pc: pkgconfig/libqatrt.pc.in Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    $< > $@
+	$(call gen_pc,$@)
 
 # Samples and tests link the static library: hidden helpers stay reachable
 # for white-box tests, and no LD_LIBRARY_PATH is needed.
@@ -117,9 +120,11 @@ $(O)/tests/suites.h: $(CHECK_SRCS) Makefile
 	for f in $(CHECK_SRCS:tests/check_%.c=%); do \
 	  echo "QAT_SUITE($$f)"; done > $@
 
+# Suites are found by name, not declared in a header.
 $(O)/tests/%.o: tests/%.c $(LIB_HDRS) $(wildcard tests/*.h) $(O)/tests/suites.h
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -Itests -I$(O)/tests -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -Itests -I$(O)/tests \
+	  -c -o $@ $<
 
 $(CHECK_RUNNER): $(O)/tests/check_main.o $(CHECK_SRCS:%.c=$(O)/%.o) \
                  $(patsubst %.c,$(O)/%.o,$(wildcard tests/util_*.c)) $(STATIC)
@@ -143,8 +148,9 @@ check: deps
 
 .PHONY: demo-run
 demo-run: $(O)/samples/demo
-	QATRT_CONFIG=samples/conf QATRT_REGISTRY=/tmp/qatrt-demo-$$$$ \
-	  $(O)/samples/demo
+	@reg=$$(mktemp -u /tmp/qatrt-demo-XXXXXX); \
+	QATRT_CONFIG=samples/conf QATRT_REGISTRY=$$reg $(O)/samples/demo; \
+	ret=$$?; rm -f $$reg.*; exit $$ret
 
 check-build: lib samples $(CHECK_RUNNER) $(TEST_PROGS)
 
@@ -203,7 +209,7 @@ install: lib
 	ln -sf libqatrt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libqatrt.so.$(SOVERSION)
 	ln -sf libqatrt.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libqatrt.so
 	install -m 644 include/qat/*.h $(DESTDIR)$(INCLUDEDIR)/qat/
-	install -m 644 $(O)/libqatrt.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	$(call gen_pc,$(DESTDIR)$(PKGCONFIGDIR)/libqatrt.pc)
 	install -m 644 man3/*.3 $(DESTDIR)$(MANDIR)/man3/
 
 uninstall:
