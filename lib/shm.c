@@ -76,23 +76,51 @@ out_free:
 	return ret;
 }
 
+/*
+ * The configuration is checked before the size: a segment sized from
+ * another configuration is a configuration mismatch (-ESTALE), not a
+ * corrupt file.
+ */
 static int shm_check(const struct qat_shm_params *p,
-		     const struct qat_shm_hdr *h)
+		     const struct qat_shm_hdr *h, uint64_t file_size)
 {
 	if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != p->magic ||
-	    h->version != p->version || h->hdr_size != sizeof(*h) ||
-	    h->size != p->size) {
-		qat_err("%s: not a registry of this version (corrupt or "
-			"foreign); remove it if no process uses it", p->path);
-		return -EPROTO;
-	}
+	    h->version != p->version || h->hdr_size != sizeof(*h))
+		goto foreign;
 	if (h->fingerprint != p->fingerprint) {
 		qat_err("%s: made for another configuration; every process "
 			"sharing a registry needs the same configuration",
 			p->path);
 		return -ESTALE;
 	}
+	if (h->size != p->size || file_size != p->size)
+		goto foreign;
 	return 0;
+foreign:
+	qat_err("%s: not a registry of this version (corrupt or foreign); "
+		"remove it if no process uses it", p->path);
+	return -EPROTO;
+}
+
+/* Check the header alone, through a mapping of just its page(s). */
+static int shm_check_hdr(const struct qat_shm_params *p, int fd,
+			 uint64_t file_size)
+{
+	size_t len = sizeof(struct qat_shm_hdr);
+	void *h;
+	int ret;
+
+	if (file_size < len) {
+		qat_err("%s: size %llu, too small for a registry", p->path,
+			(unsigned long long)file_size);
+		return -EPROTO;
+	}
+	h = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (h == MAP_FAILED)
+		return -errno;
+	ret = shm_check(p, h, file_size);
+	munmap(h, len);
+	return ret;
 }
 
 static int shm_attach(const struct qat_shm_params *p, int fd,
@@ -109,15 +137,14 @@ static int shm_attach(const struct qat_shm_params *p, int fd,
 			p->path);
 		return -EPERM;
 	}
-	if ((uint64_t)st.st_size != p->size) {
-		qat_err("%s: size %lld, expected %zu", p->path,
-			(long long)st.st_size, p->size);
-		return -EPROTO;
-	}
+	ret = shm_check_hdr(p, fd, (uint64_t)st.st_size);
+	if (ret)
+		return ret;
 	base = mmap(NULL, p->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (base == MAP_FAILED)
 		return -errno;
-	ret = shm_check(p, base);
+	/* Again on the mapping we keep: the file may have changed since. */
+	ret = shm_check(p, base, p->size);
 	if (ret) {
 		munmap(base, p->size);
 		return ret;

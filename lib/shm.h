@@ -50,7 +50,8 @@ struct qat_shm_params {
  * -ELOOP when the path is a symlink, -EPERM when it is not a regular file
  * or is writable by others, -EPROTO when its header is not of this magic,
  * version or size (a corrupt or foreign file), -ESTALE when it was made for
- * another configuration (fingerprint), or an errno from the system.
+ * another configuration (fingerprint; checked before the size, so a segment
+ * sized from another configuration is -ESTALE), or an errno from the system.
  */
 int qat_shm_open(const struct qat_shm_params *p, struct qat_shm *out);
 
