@@ -305,11 +305,15 @@ static void ring_append(struct st_seg *seg, unsigned int dev_id, int event)
 struct st_target {
 	unsigned int slot;
 	uint32_t gen;
-	uint32_t addrlen;
-	char addr[sizeof(((struct st_slot *)0)->addr)];
+	struct sockaddr_un sa;
+	socklen_t len;
 };
 
-/* Subscriptions that want `event`, copied under the lock. */
+/*
+ * Subscriptions that want `event` and have no nudge on its way, copied
+ * under the lock, after head moved (seq_cst): a flag still set then is
+ * cleared only by a reader that will look at head afterwards.
+ */
 static unsigned int collect_targets(struct st_seg *seg, int event,
 				    struct st_target *t)
 {
@@ -320,40 +324,37 @@ static unsigned int collect_targets(struct st_seg *seg, int event,
 
 		if (sl->state != ST_SLOT_ACTIVE ||
 		    !(sl->mask & QAT_EVENT_BIT(event)) || !sl->addrlen ||
-		    sl->addrlen > sizeof(sl->addr))
+		    sl->addrlen > sizeof(sl->addr) ||
+		    __atomic_load_n(&sl->pending, __ATOMIC_SEQ_CST))
 			continue;
 		t[n].slot = i;
 		t[n].gen = sl->gen;
-		t[n].addrlen = sl->addrlen;
-		memcpy(t[n].addr, sl->addr, sl->addrlen);
+		t[n].sa.sun_family = AF_UNIX;
+		memcpy(t[n].sa.sun_path, sl->addr, sl->addrlen);
+		t[n].len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				       sl->addrlen);
 		n++;
 	}
 	return n;
 }
 
 /*
- * Send one nudge. EAGAIN is ambiguous: the subscriber's queue is full
- * (it has nudges pending: fine) or our own send buffer is (then the nudge
- * must not be lost): a fresh socket has an empty buffer and tells which.
+ * A nudge failed with `err`. EAGAIN is ambiguous: the subscriber's queue
+ * is full (it has nudges pending: fine) or our own send buffer is (then
+ * the nudge must not be lost): a fresh socket has an empty buffer and
+ * tells which. Returns 0 or -errno.
  */
-static int nudge(int sock, const struct st_target *t)
+static int nudge_failed(const struct st_target *t, int err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				    t->addrlen);
-	int fd, err;
+	int fd;
 
-	memcpy(sa.sun_path, t->addr, t->addrlen);
-	if (sendto(sock, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
-		   (const struct sockaddr *)&sa, len) == 1)
-		return 0;
-	if (errno != EAGAIN)
-		return -errno;
+	if (err != EAGAIN)
+		return -err;
 	fd = pub_socket();
 	if (fd < 0)
 		return fd;
 	err = sendto(fd, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
-		     (const struct sockaddr *)&sa, len) == 1 ? 0 : errno;
+		     (const struct sockaddr *)&t->sa, t->len) == 1 ? 0 : errno;
 	close(fd);
 	return err == EAGAIN ? 0 : -err;
 }
@@ -379,31 +380,63 @@ static void reap(struct qat_state_rt *st, struct st_target *t, unsigned int n)
 	qat_shm_unlock(&st->shm);
 }
 
+#define NUDGE_BATCH 32
+
+/*
+ * Nudge t[0..n) with as few system calls as possible (one sendmmsg per
+ * batch: every subscriber is woken before the publisher can be preempted
+ * by the first of them). A message that fails is dealt with alone. The
+ * dead are moved to the front of t; returns how many.
+ */
+static unsigned int send_nudges(struct qat_state_rt *st, struct st_target *t,
+				unsigned int n)
+{
+	struct iovec iov = { .iov_base = (void *)"", .iov_len = 1 };
+	struct mmsghdr m[NUDGE_BATCH];
+	unsigned int i = 0, j, cnt, dead = 0;
+	int r;
+
+	while (i < n) {
+		cnt = n - i < NUDGE_BATCH ? n - i : NUDGE_BATCH;
+		for (j = 0; j < cnt; j++)
+			m[j] = (struct mmsghdr){ .msg_hdr = {
+				.msg_name = &t[i + j].sa,
+				.msg_namelen = t[i + j].len,
+				.msg_iov = &iov, .msg_iovlen = 1 } };
+		r = sendmmsg(st->sock, m, cnt, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (r > 0) {
+			i += (unsigned int)r;
+			continue;
+		}
+		r = nudge_failed(&t[i], r < 0 ? errno : EAGAIN);
+		if (r == -ECONNREFUSED || r == -ENOENT) {
+			t[dead++] = t[i]; /* dead <= i: already sent from */
+		} else if (r) {
+			/* Let the next event try again. */
+			__atomic_store_n(&st->seg->slots[t[i].slot].pending, 0,
+					 __ATOMIC_SEQ_CST);
+			qat_warn("state: cannot wake subscriber %u: %s",
+				 t[i].slot, qat_strerror(r));
+		}
+		i++;
+	}
+	return dead;
+}
+
 static void nudge_all(struct qat_state_rt *st, struct st_target *t,
 		      unsigned int n)
 {
-	unsigned int i, dead = 0;
-	int ret;
+	unsigned int i, k = 0;
 
 	/* Pairs with the reader clearing `pending` before it looks at head:
-	 * either it sees our record or we see its cleared flag. */
+	 * either it sees our record or we see its cleared flag. A set flag
+	 * means a nudge is on its way already. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (i = 0; i < n; i++) {
-		uint32_t *pending = &st->seg->slots[t[i].slot].pending;
-
-		if (__atomic_exchange_n(pending, 1, __ATOMIC_SEQ_CST))
-			continue;
-		ret = nudge(st->sock, &t[i]);
-		if (ret == -ECONNREFUSED || ret == -ENOENT) {
-			t[dead++] = t[i];
-		} else if (ret) {
-			/* Let the next event try again. */
-			__atomic_store_n(pending, 0, __ATOMIC_SEQ_CST);
-			qat_warn("state: cannot wake subscriber %u: %s",
-				 t[i].slot, qat_strerror(ret));
-		}
-	}
-	reap(st, t, dead);
+	for (i = 0; i < n; i++)
+		if (!__atomic_exchange_n(&st->seg->slots[t[i].slot].pending, 1,
+					 __ATOMIC_SEQ_CST))
+			t[k++] = t[i];
+	reap(st, t, send_nudges(st, t, k));
 }
 
 static int state_publish(struct qat_dev *dev, int event)

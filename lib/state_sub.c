@@ -539,11 +539,19 @@ static int ring_next(struct qat_state_sub *sub, struct qat_state_event *ev)
  * may have come between our look and the re-arming. */
 static void rearm(struct qat_state_sub *sub)
 {
-	char buf[16];
+	char buf[1];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct mmsghdr m[8];
+	unsigned int i;
 
 	__atomic_store_n(&sub->seg->slots[sub->slot].pending, 0,
 			 __ATOMIC_SEQ_CST);
-	while (recv(sub->sock, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+	/* Usually one nudge is queued; drain in as few calls as we can. */
+	for (i = 0; i < QAT_ARRAY_SIZE(m); i++)
+		m[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov,
+						      .msg_iovlen = 1 } };
+	while (recvmmsg(sub->sock, m, QAT_ARRAY_SIZE(m), MSG_DONTWAIT,
+			NULL) == (int)QAT_ARRAY_SIZE(m))
 		;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
