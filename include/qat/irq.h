@@ -1,6 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Interrupts with the semantics of Linux VFIO_DEVICE_SET_IRQS.
+ * Interrupts with the semantics of Linux VFIO_DEVICE_SET_IRQS, and a
+ * dispatcher that calls application callbacks on a library thread.
+ *
+ * Two ways to receive interrupts; pick one per index:
+ *
+ *  - Dispatcher: qat_irq_handler_add(). The library creates its own
+ *    eventfds, binds them, and calls the callbacks on one thread per
+ *    device (epoll), pinned to the CPUs of the device's NUMA node.
+ *
+ *  - Own loop: qat_irq_bind() with eventfds the application created and
+ *    polls itself. The library (or the kernel) keeps its own reference to
+ *    each fd, so the application may close its copy at any time. INTx
+ *    masks itself on every interrupt: re-enable it with
+ *    QAT_IRQ_ACTION_UNMASK, preferably once through an unmask eventfd
+ *    (qat_irq_set(dev, QAT_IRQ_INTX, QAT_IRQ_ACTION_UNMASK,
+ *    QAT_IRQ_DATA_EVENTFD, 0, 1, &ufd)) and then by writing 1 to ufd, so
+ *    that no SET_IRQS call happens per interrupt.
+ *
+ * An index bound by one way is -EBUSY to the other until it is unbound
+ * (own loop) or its last handler is removed (dispatcher).
+ *
+ * All functions are thread-safe and may be called from a callback.
  */
 #ifndef QAT_IRQ_H
 #define QAT_IRQ_H
@@ -39,6 +60,97 @@ struct qat_irq_info {
 #define QAT_IRQ_ACTION_MASK    (1u << 3)
 #define QAT_IRQ_ACTION_UNMASK  (1u << 4)
 #define QAT_IRQ_ACTION_TRIGGER (1u << 5)
+
+/*
+ * A dispatcher callback: runs on the device's interrupt thread, once per
+ * wake-up of the vector (interrupts that arrive before the thread reads
+ * the eventfd coalesce into one call, as with any eventfd). It may call
+ * any libqatrt function except qat_rt_close(), including adding and
+ * removing handlers (itself too).
+ */
+typedef void (*qat_irq_cb)(struct qat_dev *dev, unsigned int index,
+			   unsigned int vector, void *arg);
+
+/*
+ * Vector count and QAT_IRQ_INFO_* flags of `index`.
+ * Returns 0; -EINVAL for NULL arguments, an unknown index, or an index
+ * the device lacks entirely (ERR on a device that is not PCIe);
+ * -ENOTSUP when the backend has no interrupts.
+ */
+QAT_API int qat_irq_info(struct qat_dev *dev, unsigned int index,
+			 struct qat_irq_info *info);
+
+/*
+ * VFIO_DEVICE_SET_IRQS: one QAT_IRQ_ACTION_* and one QAT_IRQ_DATA_* on
+ * vectors [start, start + count) of `index`. `data` holds `count` uint8_t
+ * (DATA_BOOL) or `count` int32_t eventfds (DATA_EVENTFD, -1 releases that
+ * vector); it may be NULL for DATA_NONE. Eventfds are referenced, not
+ * borrowed: the caller may close its own fd afterwards.
+ *
+ * Returns 0, or a positive number when MSI/MSI-X could not be enabled
+ * with start + count vectors: the number the platform can give (nothing
+ * was enabled; retry with at most that many). Errors:
+ *   -EINVAL  unknown flag bits, not exactly one action and one data type,
+ *            start + count overflowing or past the index's vector count,
+ *            count 0 with DATA_BOOL or DATA_EVENTFD, NULL data, switching
+ *            interrupt type without disabling the enabled one first
+ *            (TRIGGER, DATA_NONE, count 0 disables), loopback on an
+ *            index that is not enabled, an fd that is not an eventfd
+ *   -ENOTTY  an action the index does not support (MASK/UNMASK on MSI,
+ *            MSI-X, ERR, REQ; MASK with DATA_EVENTFD on INTx)
+ *   -EBADF   a bad eventfd
+ *   -EBUSY   the dispatcher owns this index; or an INTx unmask eventfd
+ *            is already set
+ *   -ENOTSUP the backend has no interrupts
+ * A block of eventfds that fails part-way releases the vectors it had
+ * reached, as the kernel does; on a first enable nothing stays enabled.
+ */
+QAT_API int qat_irq_set(struct qat_dev *dev, unsigned int index,
+			uint32_t action, uint32_t data_type,
+			unsigned int start, unsigned int count,
+			const void *data);
+
+/*
+ * Bind eventfds to vectors [start, start + count) of `index`
+ * (TRIGGER | DATA_EVENTFD); fds[i] = -1 releases vector start + i.
+ * The first bind enables the index. Returns as qat_irq_set().
+ */
+QAT_API int qat_irq_bind(struct qat_dev *dev, unsigned int index,
+			 unsigned int start, unsigned int count,
+			 const int *fds);
+
+/*
+ * Disable `index` and release every eventfd bound to it (TRIGGER |
+ * DATA_NONE, count 0). Returns 0, or -EINVAL when the index is not
+ * enabled (nothing bound on ERR/REQ), -EBUSY when the dispatcher owns it.
+ */
+QAT_API int qat_irq_unbind(struct qat_dev *dev, unsigned int index);
+
+/*
+ * Call cb(dev, index, vector, arg) on the device's interrupt thread when
+ * that vector fires. The first handler of an index enables it (MSI/MSI-X:
+ * all vectors at once, so later handlers do not re-enable); INTx is
+ * unmasked after each round of callbacks. Several handlers per vector
+ * run in the order added.
+ * Returns 0; -EINVAL for bad arguments or a vector past the index's
+ * count; -EEXIST for the same (cb, arg) on that vector; -EBUSY when the
+ * application bound the index itself; -ENOSPC when the platform could not
+ * enable that many MSI/MSI-X vectors; -ENOMEM; or a backend error.
+ */
+QAT_API int qat_irq_handler_add(struct qat_dev *dev, unsigned int index,
+				unsigned int vector, qat_irq_cb cb,
+				void *arg);
+
+/*
+ * Remove the handler added with the same (index, vector, cb, arg). On
+ * return the callback is not running (unless the caller is that callback)
+ * and will not be called again. The last handler of a vector releases it;
+ * the last of an index disables the index.
+ * Returns 0, -EINVAL for bad arguments, -ENOENT when no such handler.
+ */
+QAT_API int qat_irq_handler_remove(struct qat_dev *dev, unsigned int index,
+				   unsigned int vector, qat_irq_cb cb,
+				   void *arg);
 
 #ifdef __cplusplus
 }

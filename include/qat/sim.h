@@ -33,6 +33,19 @@ QAT_API int qat_sim_set_started(struct qat_dev *dev, int started);
  * or an event out of range, -ENOTSUP, or qat_state_publish()'s error. */
 QAT_API int qat_sim_inject_event(struct qat_dev *dev, int event);
 
+/*
+ * Fire interrupt `vector` of `index` as the hardware would: signal the
+ * eventfd bound to it. INTx masks itself until unmasked; a raise while
+ * masked stays pending and is delivered by the unmask. MSI/MSI-X fire
+ * only when their index is enabled. [GENERAL] SimMsiAlloc / SimMsixAlloc
+ * limit how many MSI/MSI-X vectors an enable can get (default: all).
+ * Returns 1 when an eventfd was signalled, 0 when nothing was delivered
+ * (masked, disabled or unbound), -EINVAL for a bad index or vector,
+ * -ENOTSUP for a device of another backend.
+ */
+QAT_API int qat_sim_raise_irq(struct qat_dev *dev, unsigned int index,
+			      unsigned int vector);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,930 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Interrupts: the VFIO SET_IRQS rules on the simulated device (one table
+ * row per rule), sequences over its state machine, and the dispatcher.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <numa.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include "sim_priv.h" /* white-box: the model without the library's checks */
+#include "util.h"
+
+#define MSIX QAT_IRQ_MSIX
+#define TRIG QAT_IRQ_ACTION_TRIGGER
+#define MASK QAT_IRQ_ACTION_MASK
+#define UNMASK QAT_IRQ_ACTION_UNMASK
+#define NONE QAT_IRQ_DATA_NONE
+#define BOOL QAT_IRQ_DATA_BOOL
+#define EFD QAT_IRQ_DATA_EVENTFD
+#define BAD_FD 99999 /* above any fd this test opens */
+
+static char *dir;
+static struct qat_rt *rt;
+static struct qat_dev *dev0, *dev1;
+
+/*
+ * dev0: 4xxx with INTx, 4 MSI, 8 MSI-X, ERR, REQ, on NUMA node 0.
+ * dev1: c62x VF-like: no INTx, not PCIe (no ERR), 17 MSI-X of which the
+ * platform can allocate 3.
+ */
+static void setup(void)
+{
+	dir = qt_tmpdir();
+	qt_sim_conf(dir, "4xxx", 0, "SimMsi = 4\nSimMsix = 8\nSimNumaNode = 0\n",
+		    NULL);
+	qt_sim_conf(dir, "c62x", 1, "SimIntx = 0\nSimErr = 0\n"
+		    "SimMsixAlloc = 3\n", NULL);
+	rt = qt_rt_open(dir);
+	ck_assert_int_eq(qat_dev_count(rt), 2);
+	ck_assert_int_eq(qat_dev_get(rt, 0, &dev0), 0);
+	ck_assert_int_eq(qat_dev_get(rt, 1, &dev1), 0);
+}
+
+static void teardown(void)
+{
+	qat_rt_close(rt);
+	rt = NULL;
+	qt_rmtree(dir);
+	free(dir);
+	dir = NULL;
+}
+
+static int efd(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+/* The eventfd's counter, consumed; 0 when it was not signalled. */
+static uint64_t efd_take(int fd)
+{
+	uint64_t v = 0;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+/* Wait up to 2 s for the eventfd, then consume it. */
+static uint64_t efd_wait(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	poll(&p, 1, 2000);
+	return efd_take(fd);
+}
+
+/* --- the rules table --------------------------------------------------- */
+
+enum pre {
+	PRE_NONE,    /* nothing enabled */
+	PRE_INTX,    /* INTx enabled, eventfd bound */
+	PRE_MSIX4,   /* MSI-X enabled with vectors 0..3 bound */
+	PRE_ERR,     /* ERR eventfd bound */
+};
+
+struct row {
+	const char *name;
+	enum pre pre;
+	int dev;                 /* 0 or 1 */
+	unsigned int index;
+	uint32_t action, data_type;
+	unsigned int start, count;
+	/* one token per vector: 'e' a new eventfd, '-' -1, 'm' -2, 'b' a
+	 * bad fd, 'p' a pipe, '0'/'1' a bool; NULL passes NULL */
+	const char *data;
+	int expect;
+	unsigned int fired;      /* the pre-bound eventfds that must fire */
+};
+
+static const struct row rows[] = {
+	/* Checks of vfio_set_irqs_validate_and_prepare() and the library */
+	{ "index past the last", PRE_NONE, 0, 5, TRIG, NONE, 0, 0, NULL, -EINVAL, 0 },
+	{ "unknown action bit", PRE_MSIX4, 0, MSIX, 1u << 6, NONE, 0, 1, NULL, -EINVAL, 0 },
+	{ "unknown data bit", PRE_MSIX4, 0, MSIX, TRIG, 1u << 7, 0, 1, NULL, -EINVAL, 0 },
+	{ "action bit as data", PRE_MSIX4, 0, MSIX, TRIG, MASK, 0, 1, NULL, -EINVAL, 0 },
+	{ "no action", PRE_MSIX4, 0, MSIX, 0, NONE, 0, 1, NULL, -EINVAL, 0 },
+	{ "two actions", PRE_INTX, 0, QAT_IRQ_INTX, MASK | UNMASK, NONE, 0, 1, NULL, -EINVAL, 0 },
+	{ "no data type", PRE_MSIX4, 0, MSIX, TRIG, 0, 0, 1, NULL, -EINVAL, 0 },
+	{ "two data types", PRE_MSIX4, 0, MSIX, TRIG, NONE | BOOL, 0, 1, "1", -EINVAL, 0 },
+	{ "start + count overflows", PRE_MSIX4, 0, MSIX, TRIG, NONE, 1, UINT32_MAX, NULL, -EINVAL, 0 },
+	{ "start + count wraps to 1 (CVE-2016-9083)", PRE_MSIX4, 0, MSIX, TRIG, NONE, UINT32_MAX, 2, NULL, -EINVAL, 0 },
+	{ "start + count = 2^32 - 1", PRE_MSIX4, 0, MSIX, TRIG, NONE, 0, UINT32_MAX, NULL, -EINVAL, 0 },
+	{ "start past the vectors", PRE_MSIX4, 0, MSIX, TRIG, NONE, 8, 1, NULL, -EINVAL, 0 },
+	{ "start + count past the vectors", PRE_MSIX4, 0, MSIX, TRIG, NONE, 6, 3, NULL, -EINVAL, 0 },
+	{ "count 0, start past the vectors", PRE_MSIX4, 0, MSIX, TRIG, NONE, 8, 0, NULL, -EINVAL, 0 },
+	{ "count 0 with EVENTFD", PRE_MSIX4, 0, MSIX, TRIG, EFD, 0, 0, "", -EINVAL, 0 },
+	{ "count 0 with BOOL", PRE_MSIX4, 0, MSIX, TRIG, BOOL, 0, 0, "", -EINVAL, 0 },
+	{ "NULL data with EVENTFD", PRE_NONE, 0, MSIX, TRIG, EFD, 0, 1, NULL, -EINVAL, 0 },
+	{ "NULL data with BOOL", PRE_MSIX4, 0, MSIX, TRIG, BOOL, 0, 1, NULL, -EINVAL, 0 },
+	{ "index with no vectors (INTx of dev1)", PRE_NONE, 1, QAT_IRQ_INTX, TRIG, EFD, 0, 1, "e", -EINVAL, 0 },
+	{ "ERR of a function that is not PCIe", PRE_NONE, 1, QAT_IRQ_ERR, TRIG, EFD, 0, 1, "e", -EINVAL, 0 },
+
+	/* INTx */
+	{ "INTx enable", PRE_NONE, 0, QAT_IRQ_INTX, TRIG, EFD, 0, 1, "e", 0, 0 },
+	{ "INTx enable without an eventfd", PRE_NONE, 0, QAT_IRQ_INTX, TRIG, EFD, 0, 1, "-", 0, 0 },
+	{ "INTx enable, bad fd", PRE_NONE, 0, QAT_IRQ_INTX, TRIG, EFD, 0, 1, "b", -EBADF, 0 },
+	{ "INTx enable, not an eventfd", PRE_NONE, 0, QAT_IRQ_INTX, TRIG, EFD, 0, 1, "p", -EINVAL, 0 },
+	{ "INTx rebind", PRE_INTX, 0, QAT_IRQ_INTX, TRIG, EFD, 0, 1, "e", 0, 0 },
+	{ "INTx release keeps INTx", PRE_INTX, 0, QAT_IRQ_INTX, TRIG, EFD, 0, 1, "-", 0, 0 },
+	{ "INTx loopback NONE", PRE_INTX, 0, QAT_IRQ_INTX, TRIG, NONE, 0, 1, NULL, 0, 1 },
+	{ "INTx loopback BOOL 1", PRE_INTX, 0, QAT_IRQ_INTX, TRIG, BOOL, 0, 1, "1", 0, 1 },
+	{ "INTx loopback BOOL 0", PRE_INTX, 0, QAT_IRQ_INTX, TRIG, BOOL, 0, 1, "0", 0, 0 },
+	{ "INTx loopback, not enabled", PRE_NONE, 0, QAT_IRQ_INTX, TRIG, NONE, 0, 1, NULL, -EINVAL, 0 },
+	{ "INTx disable", PRE_INTX, 0, QAT_IRQ_INTX, TRIG, NONE, 0, 0, NULL, 0, 0 },
+	{ "INTx disable, not enabled", PRE_NONE, 0, QAT_IRQ_INTX, TRIG, NONE, 0, 0, NULL, -EINVAL, 0 },
+	{ "INTx enable while MSI-X is enabled", PRE_MSIX4, 0, QAT_IRQ_INTX, TRIG, EFD, 0, 1, "e", -EINVAL, 0 },
+	{ "INTx MASK", PRE_INTX, 0, QAT_IRQ_INTX, MASK, NONE, 0, 1, NULL, 0, 0 },
+	{ "INTx MASK BOOL 0", PRE_INTX, 0, QAT_IRQ_INTX, MASK, BOOL, 0, 1, "0", 0, 0 },
+	{ "INTx MASK, not enabled", PRE_NONE, 0, QAT_IRQ_INTX, MASK, NONE, 0, 1, NULL, -EINVAL, 0 },
+	{ "INTx MASK EVENTFD", PRE_INTX, 0, QAT_IRQ_INTX, MASK, EFD, 0, 1, "e", -ENOTTY, 0 },
+	{ "INTx MASK EVENTFD, not enabled", PRE_NONE, 0, QAT_IRQ_INTX, MASK, EFD, 0, 1, "e", -EINVAL, 0 },
+	{ "INTx UNMASK", PRE_INTX, 0, QAT_IRQ_INTX, UNMASK, NONE, 0, 1, NULL, 0, 0 },
+	{ "INTx UNMASK, not enabled", PRE_NONE, 0, QAT_IRQ_INTX, UNMASK, NONE, 0, 1, NULL, -EINVAL, 0 },
+	{ "INTx UNMASK EVENTFD", PRE_INTX, 0, QAT_IRQ_INTX, UNMASK, EFD, 0, 1, "e", 0, 0 },
+	{ "INTx UNMASK EVENTFD -1", PRE_INTX, 0, QAT_IRQ_INTX, UNMASK, EFD, 0, 1, "-", 0, 0 },
+	{ "INTx UNMASK EVENTFD, bad fd", PRE_INTX, 0, QAT_IRQ_INTX, UNMASK, EFD, 0, 1, "b", -EBADF, 0 },
+	{ "INTx UNMASK EVENTFD, not an eventfd", PRE_INTX, 0, QAT_IRQ_INTX, UNMASK, EFD, 0, 1, "p", -EINVAL, 0 },
+
+	/* MSI and MSI-X */
+	{ "MSI-X enable 4", PRE_NONE, 0, MSIX, TRIG, EFD, 0, 4, "eeee", 0, 0 },
+	{ "MSI-X enable, vectors 2..3 only", PRE_NONE, 0, MSIX, TRIG, EFD, 2, 2, "ee", 0, 0 },
+	{ "MSI enable 4", PRE_NONE, 0, QAT_IRQ_MSI, TRIG, EFD, 0, 4, "eeee", 0, 0 },
+	{ "MSI-X enable, bad fd", PRE_NONE, 0, MSIX, TRIG, EFD, 0, 3, "ebe", -EBADF, 0 },
+	{ "MSI-X enable, pipe in the block", PRE_NONE, 0, MSIX, TRIG, EFD, 0, 3, "epe", -EINVAL, 0 },
+	{ "MSI-X enable short of vectors", PRE_NONE, 1, MSIX, TRIG, EFD, 0, 5, "eeeee", 3, 0 },
+	{ "MSI-X enable what the platform has", PRE_NONE, 1, MSIX, TRIG, EFD, 0, 3, "eee", 0, 0 },
+	{ "MSI-X bind within the enabled", PRE_MSIX4, 0, MSIX, TRIG, EFD, 1, 2, "ee", 0, 0 },
+	{ "MSI-X bind past the enabled", PRE_MSIX4, 0, MSIX, TRIG, EFD, 3, 2, "ee", -EINVAL, 0 },
+	{ "MSI-X release with -1", PRE_MSIX4, 0, MSIX, TRIG, EFD, 0, 2, "--", 0, 0 },
+	{ "MSI-X fd below -1 releases", PRE_MSIX4, 0, MSIX, TRIG, EFD, 0, 1, "m", 0, 0 },
+	{ "MSI-X loopback NONE", PRE_MSIX4, 0, MSIX, TRIG, NONE, 1, 2, NULL, 0, 0x6 },
+	{ "MSI-X loopback BOOL", PRE_MSIX4, 0, MSIX, TRIG, BOOL, 0, 4, "1010", 0, 0x5 },
+	{ "MSI-X loopback past the enabled", PRE_MSIX4, 0, MSIX, TRIG, NONE, 3, 2, NULL, -EINVAL, 0 },
+	{ "MSI-X loopback, not enabled", PRE_NONE, 0, MSIX, TRIG, NONE, 0, 1, NULL, -EINVAL, 0 },
+	{ "MSI-X disable", PRE_MSIX4, 0, MSIX, TRIG, NONE, 0, 0, NULL, 0, 0 },
+	{ "MSI-X disable, not enabled", PRE_NONE, 0, MSIX, TRIG, NONE, 0, 0, NULL, -EINVAL, 0 },
+	{ "MSI enable while MSI-X is enabled", PRE_MSIX4, 0, QAT_IRQ_MSI, TRIG, EFD, 0, 1, "e", -EINVAL, 0 },
+	{ "MSI-X enable while INTx is enabled", PRE_INTX, 0, MSIX, TRIG, EFD, 0, 1, "e", -EINVAL, 0 },
+	{ "MSI-X MASK", PRE_MSIX4, 0, MSIX, MASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "MSI-X UNMASK BOOL", PRE_MSIX4, 0, MSIX, UNMASK, BOOL, 0, 1, "1", -ENOTTY, 0 },
+	{ "MSI MASK, not enabled", PRE_NONE, 0, QAT_IRQ_MSI, MASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "MSI UNMASK EVENTFD", PRE_NONE, 0, QAT_IRQ_MSI, UNMASK, EFD, 0, 1, "e", -ENOTTY, 0 },
+
+	/* ERR and REQ */
+	{ "ERR bind", PRE_NONE, 0, QAT_IRQ_ERR, TRIG, EFD, 0, 1, "e", 0, 0 },
+	{ "ERR MASK", PRE_ERR, 0, QAT_IRQ_ERR, MASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "REQ UNMASK", PRE_NONE, 0, QAT_IRQ_REQ, UNMASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "ERR loopback NONE", PRE_ERR, 0, QAT_IRQ_ERR, TRIG, NONE, 0, 1, NULL, 0, 1 },
+	{ "ERR loopback BOOL 0", PRE_ERR, 0, QAT_IRQ_ERR, TRIG, BOOL, 0, 1, "0", 0, 0 },
+	{ "ERR loopback NONE, nothing bound", PRE_NONE, 0, QAT_IRQ_ERR, TRIG, NONE, 0, 1, NULL, -EINVAL, 0 },
+	{ "ERR loopback BOOL, nothing bound", PRE_NONE, 0, QAT_IRQ_ERR, TRIG, BOOL, 0, 1, "1", 0, 0 },
+	{ "ERR release", PRE_ERR, 0, QAT_IRQ_ERR, TRIG, NONE, 0, 0, NULL, 0, 0 },
+	{ "ERR release, nothing bound", PRE_NONE, 0, QAT_IRQ_ERR, TRIG, NONE, 0, 0, NULL, -EINVAL, 0 },
+	{ "ERR rebind keeps MSI-X apart", PRE_MSIX4, 0, QAT_IRQ_ERR, TRIG, EFD, 0, 1, "e", 0, 0 },
+	{ "REQ bind, bad fd", PRE_NONE, 0, QAT_IRQ_REQ, TRIG, EFD, 0, 1, "b", -EBADF, 0 },
+	{ "REQ bind, not an eventfd", PRE_NONE, 0, QAT_IRQ_REQ, TRIG, EFD, 0, 1, "p", -EINVAL, 0 },
+	{ "REQ release with -1", PRE_NONE, 0, QAT_IRQ_REQ, TRIG, EFD, 0, 1, "-", 0, 0 },
+	{ "REQ fd below -1 does nothing", PRE_NONE, 0, QAT_IRQ_REQ, TRIG, EFD, 0, 1, "m", 0, 0 },
+};
+
+/* Bring the device into the row's starting state; pre[] gets the
+ * eventfds bound. */
+static void row_pre(enum pre pre, int pre_fds[4])
+{
+	int i, n = pre == PRE_MSIX4 ? 4 : pre == PRE_NONE ? 0 : 1;
+	unsigned int index = pre == PRE_INTX ? QAT_IRQ_INTX :
+			     pre == PRE_ERR ? QAT_IRQ_ERR : MSIX;
+
+	for (i = 0; i < n; i++)
+		pre_fds[i] = efd();
+	if (n)
+		ck_assert_int_eq(qat_irq_bind(dev0, index, 0, n, pre_fds), 0);
+}
+
+/* Build the row's data; fds it opens go to opened[]. */
+static void *row_data(const char *tok, int32_t *fds, uint8_t *bools,
+		      uint32_t data_type, int *opened, int *nopened)
+{
+	int p[2];
+	size_t i;
+
+	if (!tok)
+		return NULL;
+	for (i = 0; tok[i]; i++) {
+		switch (tok[i]) {
+		case 'e': fds[i] = opened[(*nopened)++] = efd(); break;
+		case '-': fds[i] = -1; break;
+		case 'm': fds[i] = -2; break;
+		case 'b': fds[i] = BAD_FD; break;
+		case 'p':
+			ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+			fds[i] = opened[(*nopened)++] = p[0];
+			opened[(*nopened)++] = p[1];
+			break;
+		default: bools[i] = tok[i] == '1'; break;
+		}
+	}
+	return data_type == BOOL ? (void *)bools : (void *)fds;
+}
+
+START_TEST(rule)
+{
+	const struct row *r = &rows[_i];
+	int pre_fds[4] = { -1, -1, -1, -1 }, opened[16], nopened = 0, i;
+	int32_t fds[8];
+	uint8_t bools[8];
+	unsigned int fired = 0;
+	void *data;
+	int ret;
+
+	row_pre(r->pre, pre_fds);
+	data = row_data(r->data, fds, bools, r->data_type, opened, &nopened);
+	ret = qat_irq_set(r->dev ? dev1 : dev0, r->index, r->action,
+			  r->data_type, r->start, r->count, data);
+	ck_assert_msg(ret == r->expect, "%s: got %d (%s), want %d (%s)",
+		      r->name, ret, qat_strerror(ret), r->expect,
+		      qat_strerror(r->expect));
+	for (i = 0; i < 4; i++)
+		if (pre_fds[i] >= 0 && efd_take(pre_fds[i]))
+			fired |= 1u << i;
+	ck_assert_msg(fired == r->fired, "%s: eventfds fired %#x, want %#x",
+		      r->name, fired, r->fired);
+	for (i = 0; i < nopened; i++)
+		close(opened[i]);
+	for (i = 0; i < 4; i++)
+		if (pre_fds[i] >= 0)
+			close(pre_fds[i]);
+}
+END_TEST
+
+/* The model itself answers as the kernel where the library is stricter. */
+START_TEST(model_matches_kernel_quirks)
+{
+	int32_t fd = efd();
+
+	/* No action bit matches no handler: the kernel's -ENOTTY. */
+	ck_assert_int_eq(qat_sim_irq_set(dev0, NONE, MSIX, 0, 1, NULL),
+			 -ENOTTY);
+	ck_assert_int_eq(qat_sim_irq_set(dev0, TRIG | MASK | NONE, MSIX, 0, 1,
+					 NULL), -ENOTTY);
+	/* A first enable of zero vectors: pci_alloc_irq_vectors' -ERANGE. */
+	ck_assert_int_eq(qat_sim_irq_set(dev0, TRIG | EFD, MSIX, 0, 0, NULL),
+			 -ERANGE);
+	ck_assert_int_eq(qat_sim_irq_set(dev0, TRIG | EFD, MSIX, 0, 1, &fd),
+			 0);
+	/* Zero vectors on an enabled index change nothing. */
+	ck_assert_int_eq(qat_sim_irq_set(dev0, TRIG | EFD, MSIX, 0, 0, NULL),
+			 0);
+	ck_assert_int_eq(qat_sim_irq_set(dev0, TRIG | BOOL, MSIX, 0, 0, NULL),
+			 0);
+	ck_assert_int_eq(qat_sim_irq_set(dev0, TRIG | EFD, MSIX, 0, 1, NULL),
+			 -EFAULT);
+	ck_assert_int_eq(qat_sim_irq_set(dev0, TRIG | NONE, 6, 0, 0, NULL),
+			 -EINVAL);
+	close(fd);
+}
+END_TEST
+
+/* --- sequences over the model ------------------------------------------ */
+
+START_TEST(info_and_raise_args)
+{
+	struct qat_irq_info info;
+
+	ck_assert_int_eq(qat_irq_info(dev0, QAT_IRQ_INTX, &info), 0);
+	ck_assert_uint_eq(info.count, 1);
+	ck_assert_uint_eq(info.flags, QAT_IRQ_INFO_EVENTFD |
+			  QAT_IRQ_INFO_MASKABLE | QAT_IRQ_INFO_AUTOMASKED);
+	ck_assert_int_eq(qat_irq_info(dev0, MSIX, &info), 0);
+	ck_assert_uint_eq(info.count, 8);
+	ck_assert_uint_eq(info.flags, QAT_IRQ_INFO_EVENTFD |
+			  QAT_IRQ_INFO_NORESIZE);
+	ck_assert_int_eq(qat_irq_info(dev0, QAT_IRQ_MSI, &info), 0);
+	ck_assert_uint_eq(info.count, 4);
+	ck_assert_int_eq(qat_irq_info(dev0, QAT_IRQ_ERR, &info), 0);
+	ck_assert_uint_eq(info.count, 1);
+	ck_assert_int_eq(qat_irq_info(dev0, QAT_IRQ_REQ, &info), 0);
+	ck_assert_uint_eq(info.count, 1);
+	ck_assert_int_eq(qat_irq_info(dev1, QAT_IRQ_INTX, &info), 0);
+	ck_assert_uint_eq(info.count, 0);
+	ck_assert_int_eq(qat_irq_info(dev1, QAT_IRQ_ERR, &info), -EINVAL);
+	ck_assert_int_eq(qat_irq_info(dev0, 5, &info), -EINVAL);
+	ck_assert_int_eq(qat_irq_info(NULL, 0, &info), -EINVAL);
+	ck_assert_int_eq(qat_irq_info(dev0, 0, NULL), -EINVAL);
+
+	ck_assert_int_eq(qat_sim_raise_irq(NULL, 0, 0), -EINVAL);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, 5, 0), -EINVAL);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 8), -EINVAL);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 1), -EINVAL);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 0), 0); /* disabled */
+	ck_assert_int_eq(qat_irq_set(NULL, 0, TRIG, NONE, 0, 0, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 0, 1, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(msix_enable_loopback_disable)
+{
+	int fds[4], keep[4], i, v;
+
+	for (i = 0; i < 4; i++)
+		fds[i] = efd();
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 0, 4, fds), 0);
+	/* The library holds its own reference: our fd numbers may go. */
+	for (i = 0; i < 4; i++) {
+		keep[i] = dup(fds[i]);
+		close(fds[i]);
+	}
+	for (v = 0; v < 4; v++) {
+		ck_assert_int_eq(qat_irq_set(dev0, MSIX, TRIG, NONE, v, 1,
+					     NULL), 0);
+		for (i = 0; i < 4; i++)
+			ck_assert_uint_eq(efd_take(keep[i]), i == v);
+		ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, v), 1);
+		ck_assert_uint_eq(efd_take(keep[v]), 1);
+	}
+	/* Enabled with 4: vectors 4..7 exist but were not allocated. */
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 5), 0);
+	ck_assert_int_eq(qat_irq_unbind(dev0, MSIX), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 0), 0);
+	ck_assert_uint_eq(efd_take(keep[0]), 0);
+	ck_assert_int_eq(qat_irq_set(dev0, MSIX, TRIG, NONE, 0, 1, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(qat_irq_unbind(dev0, MSIX), -EINVAL);
+	for (i = 0; i < 4; i++)
+		close(keep[i]);
+}
+END_TEST
+
+START_TEST(intx_automask_and_pending)
+{
+	int fd = efd();
+
+	ck_assert_int_eq(qat_irq_bind(dev0, QAT_IRQ_INTX, 0, 1, &fd), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 1);
+	ck_assert_uint_eq(efd_take(fd), 1);
+	/* Masked by the interrupt itself: the next one waits. */
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 0);
+	ck_assert_uint_eq(efd_take(fd), 0);
+	/* Unmask delivers the pending one and stays masked for it. */
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, UNMASK, NONE, 0, 1,
+				     NULL), 0);
+	ck_assert_uint_eq(efd_take(fd), 1);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 0);
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, UNMASK, BOOL, 0, 1,
+				     (uint8_t[]){ 1 }), 0);
+	ck_assert_uint_eq(efd_take(fd), 1);
+	/* Nothing pending: this unmask really unmasks. */
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, UNMASK, NONE, 0, 1,
+				     NULL), 0);
+	ck_assert_uint_eq(efd_take(fd), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 1);
+	ck_assert_uint_eq(efd_take(fd), 1);
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, UNMASK, NONE, 0, 1,
+				     NULL), 0);
+	/* An explicit MASK holds interrupts back the same way; loopback
+	 * signals regardless, as the kernel's does. */
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, MASK, BOOL, 0, 1,
+				     (uint8_t[]){ 1 }), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 0);
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, TRIG, NONE, 0, 1,
+				     NULL), 0);
+	ck_assert_uint_eq(efd_take(fd), 1);
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, UNMASK, NONE, 0, 1,
+				     NULL), 0);
+	ck_assert_uint_eq(efd_take(fd), 1);
+	/* Disabling forgets mask and pending state. */
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 0);
+	ck_assert_int_eq(qat_irq_unbind(dev0, QAT_IRQ_INTX), 0);
+	ck_assert_int_eq(qat_irq_bind(dev0, QAT_IRQ_INTX, 0, 1, &fd), 0);
+	ck_assert_uint_eq(efd_take(fd), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 1);
+	close(fd);
+}
+END_TEST
+
+START_TEST(intx_unmask_eventfd)
+{
+	int fd = efd(), u = efd(), u2 = efd();
+
+	ck_assert_int_eq(qat_irq_bind(dev0, QAT_IRQ_INTX, 0, 1, &fd), 0);
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, UNMASK, EFD, 0, 1,
+				     &u), 0);
+	/* One unmask eventfd at a time, as vfio_virqfd_enable(). */
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, UNMASK, EFD, 0, 1,
+				     &u2), -EBUSY);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 1);
+	ck_assert_uint_eq(efd_take(fd), 1);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 0);
+	/* Signalling the unmask eventfd unmasks: the pending one comes. */
+	ck_assert_int_eq(eventfd_write(u, 1), 0);
+	ck_assert_uint_eq(efd_wait(fd), 1);
+	ck_assert_int_eq(eventfd_write(u, 1), 0);
+	/* Now really unmasked; wait until the worker has done it. */
+	for (int i = 0; i < 200; i++) {
+		if (qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0) == 1)
+			break;
+		usleep(10000);
+	}
+	ck_assert_uint_eq(efd_take(fd), 1);
+	/* Released: writes no longer unmask; another fd may be set. */
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, UNMASK, EFD, 0, 1,
+				     (int32_t[]){ -1 }), 0);
+	ck_assert_int_eq(eventfd_write(u, 1), 0);
+	usleep(50000);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 0);
+	ck_assert_uint_eq(efd_take(fd), 0);
+	ck_assert_int_eq(qat_irq_set(dev0, QAT_IRQ_INTX, UNMASK, EFD, 0, 1,
+				     &u2), 0);
+	ck_assert_int_eq(eventfd_write(u2, 1), 0);
+	ck_assert_uint_eq(efd_wait(fd), 1);
+	close(fd);
+	close(u);
+	close(u2);
+}
+END_TEST
+
+/*
+ * A block that fails part-way: vfio_msi_set_block() releases the vectors
+ * from start to the failing one; vectors outside that range keep their
+ * eventfds and go on working. A failing first enable enables nothing.
+ */
+START_TEST(block_failure_unwinds)
+{
+	int old[4], nw[2], i;
+
+	for (i = 0; i < 4; i++)
+		old[i] = efd();
+	nw[0] = efd();
+	nw[1] = BAD_FD;
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 0, 4, old), 0);
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 1, 2, nw), -EBADF);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 0), 1);
+	ck_assert_uint_eq(efd_take(old[0]), 1);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 3), 1);
+	ck_assert_uint_eq(efd_take(old[3]), 1);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 1), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 2), 0);
+	ck_assert_uint_eq(efd_take(nw[0]) + efd_take(old[1]) +
+			  efd_take(old[2]), 0);
+	/* The index is still enabled: rebinding works. */
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 1, 2, &old[1]), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 2), 1);
+	ck_assert_uint_eq(efd_take(old[2]), 1);
+	ck_assert_int_eq(qat_irq_unbind(dev0, MSIX), 0);
+
+	/* First enable failing in the middle: nothing stays enabled. */
+	nw[1] = old[0];
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 0, 3,
+				      (int[]){ old[0], BAD_FD, old[1] }),
+			 -EBADF);
+	ck_assert_int_eq(qat_irq_set(dev0, MSIX, TRIG, NONE, 0, 1, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(qat_irq_bind(dev0, QAT_IRQ_INTX, 0, 1, old), 0);
+	for (i = 0; i < 4; i++)
+		close(old[i]);
+	close(nw[0]);
+}
+END_TEST
+
+START_TEST(switching_type)
+{
+	int fd = efd();
+
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 0, 1, &fd), 0);
+	ck_assert_int_eq(qat_irq_bind(dev0, QAT_IRQ_INTX, 0, 1, &fd), -EINVAL);
+	ck_assert_int_eq(qat_irq_bind(dev0, QAT_IRQ_MSI, 0, 1, &fd), -EINVAL);
+	/* ERR and REQ are not interrupt types: they bind alongside. */
+	ck_assert_int_eq(qat_irq_bind(dev0, QAT_IRQ_REQ, 0, 1, &fd), 0);
+	ck_assert_int_eq(qat_irq_unbind(dev0, QAT_IRQ_INTX), -EINVAL);
+	ck_assert_int_eq(qat_irq_unbind(dev0, MSIX), 0);
+	ck_assert_int_eq(qat_irq_bind(dev0, QAT_IRQ_INTX, 0, 1, &fd), 0);
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 0, 1, &fd), -EINVAL);
+	ck_assert_int_eq(qat_irq_unbind(dev0, QAT_IRQ_INTX), 0);
+	ck_assert_int_eq(qat_irq_bind(dev0, QAT_IRQ_MSI, 0, 4,
+				      (int[]){ fd, fd, fd, fd }), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_MSI, 3), 1);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_REQ, 0), 1);
+	ck_assert_uint_eq(efd_take(fd), 2);
+	close(fd);
+}
+END_TEST
+
+START_TEST(short_of_vectors)
+{
+	int fds[5], i;
+
+	for (i = 0; i < 5; i++)
+		fds[i] = efd();
+	/* The platform has 3: the answer says so and nothing is enabled. */
+	ck_assert_int_eq(qat_irq_bind(dev1, MSIX, 0, 5, fds), 3);
+	ck_assert_int_eq(qat_irq_set(dev1, MSIX, TRIG, NONE, 0, 1, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(qat_irq_bind(dev1, MSIX, 0, 3, fds), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev1, MSIX, 2), 1);
+	ck_assert_uint_eq(efd_take(fds[2]), 1);
+	ck_assert_int_eq(qat_irq_unbind(dev1, MSIX), 0);
+	for (i = 0; i < 5; i++)
+		close(fds[i]);
+}
+END_TEST
+
+/* --- the dispatcher ---------------------------------------------------- */
+
+struct rec {
+	pthread_mutex_t lock;
+	unsigned int calls;
+	unsigned int index, vector;
+	void *arg;
+	pthread_t thread;
+	bool pinned_ok;
+	char name[16];
+	/* set by the test, read on the dispatcher thread: atomics */
+	int reraise;             /* raise the same vector again from the cb */
+	int self_remove;
+	unsigned int slow_ms;
+	int in_cb, done;
+};
+
+static struct rec *rec_new(void)
+{
+	struct rec *r = calloc(1, sizeof(*r));
+
+	ck_assert_ptr_nonnull(r);
+	pthread_mutex_init(&r->lock, NULL);
+	return r;
+}
+
+/* Within the node's CPUs when the device has a node. */
+static bool affinity_in_node(int node)
+{
+	struct bitmask *cpus;
+	cpu_set_t set;
+	bool ok = true;
+	int cpu;
+
+	if (node < 0 || numa_available() < 0)
+		return true;
+	cpus = numa_allocate_cpumask();
+	numa_node_to_cpus(node, cpus);
+	sched_getaffinity(0, sizeof(set), &set);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && !numa_bitmask_isbitset(cpus, cpu))
+			ok = false;
+	numa_free_cpumask(cpus);
+	return ok;
+}
+
+static void rec_cb(struct qat_dev *dev, unsigned int index,
+		   unsigned int vector, void *arg)
+{
+	struct rec *r = arg;
+	struct qat_dev_info info;
+
+	__atomic_store_n(&r->in_cb, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r->slow_ms, __ATOMIC_SEQ_CST))
+		usleep(r->slow_ms * 1000);
+	qat_dev_info(dev, &info);
+	pthread_mutex_lock(&r->lock);
+	r->calls++;
+	r->index = index;
+	r->vector = vector;
+	r->arg = arg;
+	r->thread = pthread_self();
+	r->pinned_ok = affinity_in_node(info.numa_node);
+	pthread_getname_np(pthread_self(), r->name, sizeof(r->name));
+	pthread_mutex_unlock(&r->lock);
+	if (__atomic_exchange_n(&r->reraise, 0, __ATOMIC_SEQ_CST))
+		qat_sim_raise_irq(dev, index, vector);
+	if (__atomic_load_n(&r->self_remove, __ATOMIC_SEQ_CST))
+		qat_irq_handler_remove(dev, index, vector, rec_cb, arg);
+	__atomic_store_n(&r->done, 1, __ATOMIC_SEQ_CST);
+}
+
+static unsigned int rec_calls(struct rec *r)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&r->lock);
+	n = r->calls;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+/* Wait up to 2 s for at least `n` calls. */
+static unsigned int rec_wait(struct rec *r, unsigned int n)
+{
+	int i;
+
+	for (i = 0; i < 2000 && rec_calls(r) < n; i++)
+		usleep(1000);
+	return rec_calls(r);
+}
+
+START_TEST(dispatch_right_vector)
+{
+	struct rec *a = rec_new(), *b = rec_new();
+	int fd = efd();
+
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 3, rec_cb, a), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 7, rec_cb, b), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 7), 1);
+	ck_assert_uint_eq(rec_wait(b, 1), 1);
+	ck_assert_uint_eq(rec_calls(a), 0);
+	ck_assert_uint_eq(b->index, MSIX);
+	ck_assert_uint_eq(b->vector, 7);
+	ck_assert_ptr_eq(b->arg, b);
+	ck_assert_int_eq(pthread_equal(b->thread, pthread_self()), 0);
+	ck_assert_str_eq(b->name, "qat-irq0");
+	ck_assert_msg(b->pinned_ok, "callback ran outside node 0's CPUs");
+	/* Every vector was enabled at once: no handler, no eventfd. */
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 5), 0);
+	/* Loopback through the API reaches the callback too. */
+	ck_assert_int_eq(qat_irq_set(dev0, MSIX, TRIG, NONE, 3, 1, NULL), 0);
+	ck_assert_uint_eq(rec_wait(a, 1), 1);
+	ck_assert_uint_eq(a->vector, 3);
+	/* The dispatcher owns MSI-X now. */
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 0, 1, &fd), -EBUSY);
+	ck_assert_int_eq(qat_irq_unbind(dev0, MSIX), -EBUSY);
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 3, rec_cb, a),
+			 -EEXIST);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, MSIX, 3, rec_cb, a), 0);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, MSIX, 3, rec_cb, a),
+			 -ENOENT);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, MSIX, 7, rec_cb, b), 0);
+	/* The last handler disabled the index: it is the app's again. */
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 7), 0);
+	ck_assert_int_eq(qat_irq_bind(dev0, MSIX, 0, 1, &fd), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 0, rec_cb, a),
+			 -EBUSY);
+	close(fd);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(dispatch_intx_unmasks)
+{
+	struct rec *r = rec_new();
+
+	ck_assert_int_eq(qat_irq_handler_add(dev0, QAT_IRQ_INTX, 0, rec_cb, r),
+			 0);
+	/* The callback raises again while INTx is masked: that one is
+	 * delivered only because the dispatcher unmasks after the round. */
+	__atomic_store_n(&r->reraise, 1, __ATOMIC_SEQ_CST);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 1);
+	ck_assert_uint_eq(rec_wait(r, 2), 2);
+	/* Then INTx is unmasked for good: a fresh interrupt gets through. */
+	for (int i = 0; i < 200; i++) {
+		if (qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0) == 1)
+			break;
+		usleep(10000);
+	}
+	ck_assert_uint_eq(rec_wait(r, 3), 3);
+	ck_assert_uint_eq(r->index, QAT_IRQ_INTX);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, QAT_IRQ_INTX, 0, rec_cb,
+						r), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 0);
+	free(r);
+}
+END_TEST
+
+START_TEST(dispatch_self_removal)
+{
+	struct rec *r = rec_new(), *other = rec_new();
+
+	r->self_remove = 1;
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 1, rec_cb, r), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 1, rec_cb, other), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 1), 1);
+	ck_assert_uint_eq(rec_wait(r, 1), 1);
+	ck_assert_uint_eq(rec_wait(other, 1), 1);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 1), 1);
+	ck_assert_uint_eq(rec_wait(other, 2), 2);
+	ck_assert_uint_eq(rec_calls(r), 1);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, MSIX, 1, rec_cb, r),
+			 -ENOENT);
+	/* The last one leaving from its own callback releases the index. */
+	__atomic_store_n(&other->self_remove, 1, __ATOMIC_SEQ_CST);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 1), 1);
+	ck_assert_uint_eq(rec_wait(other, 3), 3);
+	for (int i = 0; i < 200 && qat_sim_raise_irq(dev0, MSIX, 1); i++)
+		usleep(10000);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 1), 0);
+	ck_assert_uint_eq(rec_calls(other), 3);
+	free(r);
+	free(other);
+}
+END_TEST
+
+/* A callback that removes another handler of the same vector: that one
+ * is not called again, even later in the same round. */
+static struct rec *victim;
+
+static void remover_cb(struct qat_dev *dev, unsigned int index,
+		       unsigned int vector, void *arg)
+{
+	struct rec *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	r->calls++;
+	pthread_mutex_unlock(&r->lock);
+	qat_irq_handler_remove(dev, index, vector, rec_cb, victim);
+}
+
+START_TEST(dispatch_remove_other)
+{
+	struct rec *r = rec_new();
+
+	victim = rec_new();
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 2, remover_cb, r), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 2, rec_cb, victim),
+			 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 2), 1);
+	ck_assert_uint_eq(rec_wait(r, 1), 1);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 2), 1);
+	ck_assert_uint_eq(rec_wait(r, 2), 2);
+	ck_assert_uint_eq(rec_calls(victim), 0);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, MSIX, 2, remover_cb, r),
+			 0);
+	free(r);
+	free(victim);
+}
+END_TEST
+
+/* Removal from another thread returns only once the callback is done. */
+START_TEST(dispatch_remove_waits)
+{
+	struct rec *r = rec_new();
+	int i;
+
+	r->slow_ms = 200;
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 0, rec_cb, r), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 0), 1);
+	for (i = 0; i < 2000 && !__atomic_load_n(&r->in_cb, __ATOMIC_SEQ_CST);
+	     i++)
+		usleep(1000);
+	ck_assert_int_eq(__atomic_load_n(&r->in_cb, __ATOMIC_SEQ_CST), 1);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, MSIX, 0, rec_cb, r), 0);
+	ck_assert_int_eq(__atomic_load_n(&r->done, __ATOMIC_SEQ_CST), 1);
+	free(r); /* must be safe now */
+}
+END_TEST
+
+static unsigned int seen[64];
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void seen_cb(struct qat_dev *dev, unsigned int index,
+		    unsigned int vector, void *arg)
+{
+	pthread_mutex_lock(&seen_lock);
+	if ((uintptr_t)arg == vector && vector < 64)
+		seen[vector]++;
+	pthread_mutex_unlock(&seen_lock);
+}
+
+static unsigned int seen_total(void)
+{
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&seen_lock);
+	for (i = 0; i < 64; i++)
+		n += seen[i];
+	pthread_mutex_unlock(&seen_lock);
+	return n;
+}
+
+START_TEST(dispatch_many_vectors)
+{
+	struct qat_dev *dev;
+	struct qat_rt *rt2;
+	char *d2 = qt_tmpdir();
+	unsigned int v;
+	int i;
+
+	qt_sim_conf(d2, "4xxx", 5, "SimMsix = 64\n", NULL);
+	rt2 = qt_rt_open(d2);
+	ck_assert_int_eq(qat_dev_get(rt2, 0, &dev), 0);
+	for (v = 0; v < 64; v++)
+		ck_assert_int_eq(qat_irq_handler_add(dev, MSIX, v, seen_cb,
+						     (void *)(uintptr_t)v), 0);
+	for (v = 0; v < 64; v++)
+		ck_assert_int_eq(qat_sim_raise_irq(dev, MSIX, v), 1);
+	for (i = 0; i < 2000 && seen_total() < 64; i++)
+		usleep(1000);
+	for (v = 0; v < 64; v++)
+		ck_assert_msg(seen[v] == 1, "vector %u: %u calls", v, seen[v]);
+	for (v = 0; v < 64; v += 2)
+		ck_assert_int_eq(qat_irq_handler_remove(dev, MSIX, v, seen_cb,
+							(void *)(uintptr_t)v),
+				 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev, MSIX, 0), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev, MSIX, 63), 1);
+	/* Closing with handlers still there tears everything down. */
+	qat_rt_close(rt2);
+	qt_rmtree(d2);
+	free(d2);
+}
+END_TEST
+
+START_TEST(dispatch_err_and_limits)
+{
+	struct rec *r = rec_new();
+
+	ck_assert_int_eq(qat_irq_handler_add(dev0, QAT_IRQ_ERR, 0, rec_cb, r),
+			 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_ERR, 0), 1);
+	ck_assert_uint_eq(rec_wait(r, 1), 1);
+	ck_assert_uint_eq(r->index, QAT_IRQ_ERR);
+	ck_assert_int_eq(qat_irq_handler_add(dev1, QAT_IRQ_ERR, 0, rec_cb, r),
+			 -EINVAL);
+	ck_assert_int_eq(qat_irq_handler_add(dev1, QAT_IRQ_INTX, 0, rec_cb, r),
+			 -EINVAL);
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 8, rec_cb, r),
+			 -EINVAL);
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 0, NULL, r), -EINVAL);
+	ck_assert_int_eq(qat_irq_handler_add(NULL, MSIX, 0, rec_cb, r),
+			 -EINVAL);
+	ck_assert_int_eq(qat_irq_handler_remove(dev1, MSIX, 0, rec_cb, r),
+			 -ENOENT);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, 9, 0, rec_cb, r),
+			 -EINVAL);
+	/* Short of vectors: the dispatcher takes what the platform has. */
+	ck_assert_int_eq(qat_irq_handler_add(dev1, MSIX, 2, rec_cb, r), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev1, MSIX, 4, rec_cb, r),
+			 -ENOSPC);
+	ck_assert_int_eq(qat_sim_raise_irq(dev1, MSIX, 2), 1);
+	ck_assert_uint_eq(rec_wait(r, 2), 2);
+	ck_assert_uint_eq(r->vector, 2);
+	/* Removal waits for a running callback: r may be freed after. */
+	ck_assert_int_eq(qat_irq_handler_remove(dev1, MSIX, 2, rec_cb, r), 0);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, QAT_IRQ_ERR, 0, rec_cb,
+						r), 0);
+	free(r);
+}
+END_TEST
+
+static void leak_check_noop(struct qat_dev *dev, unsigned int index,
+			    unsigned int vector, void *arg)
+{
+}
+
+/* Handlers left at close are torn down by qat_rt_close() (ASan checks). */
+START_TEST(close_with_handlers)
+{
+	ck_assert_int_eq(qat_irq_handler_add(dev0, QAT_IRQ_INTX, 0,
+					     leak_check_noop, NULL), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev0, QAT_IRQ_REQ, 0,
+					     leak_check_noop, NULL), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, QAT_IRQ_INTX, 0), 1);
+}
+END_TEST
+
+Suite *irq_suite(void);
+
+Suite *irq_suite(void)
+{
+	Suite *s = suite_create("irq");
+	TCase *tc = tcase_create("rules");
+	TCase *seq = tcase_create("sequences");
+	TCase *disp = tcase_create("dispatcher");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, rule, 0, (int)QAT_ARRAY_SIZE(rows));
+	tcase_add_test(tc, model_matches_kernel_quirks);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(seq, setup, teardown);
+	tcase_add_test(seq, info_and_raise_args);
+	tcase_add_test(seq, msix_enable_loopback_disable);
+	tcase_add_test(seq, intx_automask_and_pending);
+	tcase_add_test(seq, intx_unmask_eventfd);
+	tcase_add_test(seq, block_failure_unwinds);
+	tcase_add_test(seq, switching_type);
+	tcase_add_test(seq, short_of_vectors);
+	suite_add_tcase(s, seq);
+
+	tcase_add_checked_fixture(disp, setup, teardown);
+	tcase_add_test(disp, dispatch_right_vector);
+	tcase_add_test(disp, dispatch_intx_unmasks);
+	tcase_add_test(disp, dispatch_self_removal);
+	tcase_add_test(disp, dispatch_remove_other);
+	tcase_add_test(disp, dispatch_remove_waits);
+	tcase_add_test(disp, dispatch_many_vectors);
+	tcase_add_test(disp, dispatch_err_and_limits);
+	tcase_add_test(disp, close_with_handlers);
+	suite_add_tcase(s, disp);
+	return s;
+}
