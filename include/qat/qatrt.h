@@ -16,5 +16,6 @@
 #include "irq.h"
 #include "sim.h"
 #include "state.h"
+#include "proc.h"
 
 #endif /* QAT_QATRT_H */

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Process sections: the user-space replacement for the QAT drivers'
+ * /dev/qat_dev_processes.
+ *
+ * A process names a base section of the device configuration ("SSL") and
+ * is given the first free internal section made from it ("SSL_INT_0", or
+ * "SSL_DEV0_INT_0" when the base section sets LimitDevAccess), searching
+ * started devices in accel id order and numbers from 0. The claim is
+ * host-wide: every process whose runtime uses the same registry path sees
+ * it. It ends on qat_proc_release(), on qat_rt_close(), or when the process
+ * dies in any way (the kernel drops the claim's file lock; no daemon).
+ *
+ * The registry is the file "<registry path>.proc" (see qat_rt_opts), created
+ * with the runtime's registry_mode (default 0600). To share it with a
+ * group, use registry_mode 0660 in a setgid directory owned by that group
+ * (or chgrp the file once created). Every process sharing a registry needs
+ * the same device configuration.
+ *
+ * Fork: a child does not inherit its parent's claims. Its copies of the
+ * parent's handles are inert (qat_proc_release() on one returns -ESRCH and
+ * leaves the parent's claim alone); the child may acquire its own. The
+ * claim fds the kernel copies at fork are closed by an atfork handler
+ * before fork() returns in the child, so a parent that dies in between
+ * keeps its names only until the child first runs. No file descriptor
+ * survives exec.
+ *
+ * Thread safety: every function may be called from several threads on the
+ * same runtime. A handle must not be released by one thread while another
+ * still uses it.
+ */
+#ifndef QAT_PROC_H
+#define QAT_PROC_H
+
+#include <sys/types.h>
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct qat_proc; /* one claim of an internal section */
+
+/* qat_proc_opts.flags */
+#define QAT_PROC_WAIT (1u << 0) /* block until a name frees, in turn */
+#define QAT_PROC_FLAGS_ALL (QAT_PROC_WAIT)
+
+struct qat_proc_opts {
+	size_t sz;            /* sizeof(struct qat_proc_opts) */
+	unsigned int flags;   /* QAT_PROC_* */
+	/* With QAT_PROC_WAIT: give up after this many milliseconds
+	 * (-ETIMEDOUT); < 0 waits for ever. Ignored without the flag. */
+	int timeout_ms;
+};
+
+/*
+ * Claim the first free internal section of base section `section`.
+ * `section` is 1 to 127 characters of [A-Za-z0-9_]. `opts` may be NULL.
+ * With QAT_PROC_WAIT the call blocks while every name is taken; waiters
+ * for the same base section are served first come, first served across
+ * processes (and a caller that does not wait gets -EAGAIN while anyone is
+ * queued for that base section).
+ * Returns 0 and fills *out, or:
+ *   -EINVAL     bad arguments, name or options (unknown flags, sz)
+ *   -ENOENT     no device configuration has `section` (logged), or it has
+ *               no internal sections (no NumProcesses)
+ *   -ENODEV     no started device has `section`
+ *   -EAGAIN     every name is taken (without QAT_PROC_WAIT)
+ *   -ETIMEDOUT  every name stayed taken for timeout_ms
+ *   -ESTALE     the registry was made for another configuration (logged)
+ *   -EPROTO     the registry file is corrupt or of another version
+ *   -ELOOP      the registry path is a symlink
+ *   -EPERM      the registry is not a regular file, or writable by others
+ *   -ENOMEM, or an errno from the system
+ */
+QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,
+			     const struct qat_proc_opts *opts,
+			     struct qat_proc **out);
+
+/* The internal section name ("SSL_INT_0"); NULL for NULL. Valid until the
+ * runtime is closed. */
+QAT_API const char *qat_proc_name(const struct qat_proc *p);
+
+/* The device whose configuration holds the name; NULL for NULL. */
+QAT_API struct qat_dev *qat_proc_dev(const struct qat_proc *p);
+
+/*
+ * End the claim. NULL is fine (returns 0). Returns 0; -EBADF when the
+ * handle was already released (detected as long as its memory has not
+ * been reused for a later claim: the runtime recycles a released handle
+ * only after 256 later releases and frees none before qat_rt_close());
+ * -ESRCH in a forked child for a handle of its parent (the parent keeps
+ * its claim; the child's copy is discarded).
+ */
+QAT_API int qat_proc_release(struct qat_proc *p);
+
+/* One current claim, as qat_proc_list() reports it. */
+struct qat_proc_claim {
+	char name[128];          /* internal section */
+	unsigned int accel_id;   /* device */
+	pid_t pid;               /* claiming process, as it saw its pid */
+	uint64_t claimed_ns;     /* CLOCK_REALTIME, nanoseconds */
+};
+
+/*
+ * List the live claims of every process on the registry, in registry
+ * order, into claims[0..max-1] (claims may be NULL when max is 0).
+ * Returns the number of claims, which may exceed max, or a negative errno
+ * as qat_proc_acquire() for the registry.
+ */
+QAT_API int qat_proc_list(struct qat_rt *rt, struct qat_proc_claim *claims,
+			  unsigned int max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QAT_PROC_H */

@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The process-section API (see include/qat/proc.h): what
+ * /dev/qat_dev_processes does in the QAT drivers, without a kernel driver
+ * or a daemon. proc_map.c maps names to slots, proc_seg.c works the
+ * shared table, proc_reg.c owns handles, fds and fork.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+
+#include "proc_int.h"
+
+/* 1 to 127 characters of [A-Za-z0-9_] (the FreeBSD seed let a name of
+ * exactly 128 through, leaving no room for the terminator). */
+static int name_ok(const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	for (n = 0; s[n]; n++) {
+		char c = s[n];
+
+		if (n >= PROC_NAME_MAX - 1)
+			return 0;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return n > 0;
+}
+
+/* From the configuration alone, before any shared state is touched. */
+static int section_check(const struct qat_rt *rt, const char *base)
+{
+	unsigned int i;
+	int any = 0;
+
+	for (i = 0; i < rt->ndevs; i++) {
+		if (!qat_cfg_has_section(rt->devs[i]->cfg, base))
+			continue;
+		if (rt->devs[i]->info.started)
+			return 0;
+		any = 1;
+	}
+	if (!any) {
+		qat_err("could not find section %s in any device configuration",
+			base);
+		return -ENOENT;
+	}
+	qat_err("section %s: no device that has it is started", base);
+	return -ENODEV;
+}
+
+static int plan_usable(const struct qat_rt *rt, const struct proc_plan *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->ncand; i++)
+		if (rt->devs[p->cand[i].dev]->info.started)
+			return 0;
+	qat_err("section %s has no process sections on a started device "
+		"(is NumProcesses set?)", p->base);
+	return -ENOENT;
+}
+
+/* One pass over the names, under the segment lock. 1 taken, 0 none. */
+static int try_once(struct proc_reg *reg, const struct proc_plan *p,
+		    struct qat_proc *h, const struct proc_ticket *t)
+{
+	const struct qat_rt *rt = reg->rt;
+	unsigned int i;
+	int ret;
+
+	if (!proc_queue_my_turn(reg, p->base, t))
+		return 0;
+	for (i = 0; i < p->ncand; i++) {
+		struct qat_dev *dev = rt->devs[p->cand[i].dev];
+
+		if (!dev->info.started)
+			continue;
+		ret = proc_slot_try_take(reg, h, p->cand[i].slot,
+					 dev->info.accel_id);
+		if (ret > 0) {
+			h->dev = dev;
+			memcpy(h->name, reg->slot_name[h->slot],
+			       strlen(reg->slot_name[h->slot]) + 1);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Milliseconds to sleep next; 0 when the deadline passed. */
+static int wait_ms(int timeout_ms, uint64_t start)
+{
+	uint64_t spent;
+
+	if (timeout_ms < 0)
+		return PROC_POLL_MS;
+	spent = mono_ms() - start;
+	if (spent >= (uint64_t)timeout_ms)
+		return 0;
+	spent = (uint64_t)timeout_ms - spent;
+	return spent < PROC_POLL_MS ? (int)spent : PROC_POLL_MS;
+}
+
+/*
+ * One locked round: take a name if it is our turn, else (waiting) make
+ * sure we hold a place in the queue. Leaves the queue once done. Returns
+ * 1 taken, 0 not yet, -errno. *seq gets the wake sequence read before the
+ * names were looked at, so a release after that look ends the next sleep.
+ */
+static int locked_round(struct proc_reg *reg, const struct proc_plan *p,
+			struct qat_proc *h, struct proc_ticket *t, int wait,
+			uint32_t *seq)
+{
+	int ret = proc_seg_lock(reg), left = 0;
+
+	if (ret)
+		return ret;
+	*seq = proc_wake_seq(reg);
+	ret = try_once(reg, p, h, t->have ? t : NULL);
+	if (ret == 0 && wait && !t->have)
+		proc_queue_enter(reg, h, p->base, t); /* full: poll unqueued */
+	if (ret != 0 && t->have) {
+		proc_queue_leave(reg, h, t);
+		left = 1;
+	}
+	proc_seg_unlock(reg);
+	if (left)
+		proc_wake(reg); /* the next in line may be first now */
+	return ret;
+}
+
+static int give_up(struct proc_reg *reg, struct qat_proc *h,
+		   struct proc_ticket *t)
+{
+	int ret;
+
+	if (!t->have)
+		return -ETIMEDOUT;
+	ret = proc_seg_lock(reg);
+	if (ret)
+		return ret;
+	proc_queue_leave(reg, h, t);
+	proc_seg_unlock(reg);
+	proc_wake(reg);
+	return -ETIMEDOUT;
+}
+
+static int acquire_loop(struct proc_reg *reg, const struct proc_plan *p,
+			struct qat_proc *h, const struct qat_proc_opts *o)
+{
+	int wait = !!(o->flags & QAT_PROC_WAIT), ret, ms;
+	struct proc_ticket t = { 0 };
+	uint64_t start = mono_ms();
+	uint32_t seq;
+
+	for (;;) {
+		ret = locked_round(reg, p, h, &t, wait, &seq);
+		if (ret > 0)
+			return 0;
+		if (ret < 0)
+			return ret;
+		if (!wait)
+			return -EAGAIN;
+		ms = wait_ms(o->timeout_ms, start);
+		if (!ms)
+			return give_up(reg, h, &t);
+		/* Woken by releases; the poll catches holders that died. */
+		proc_wait(reg, seq, ms);
+	}
+}
+
+QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,
+			     const struct qat_proc_opts *opts,
+			     struct qat_proc **out)
+{
+	const struct proc_plan *plan;
+	struct qat_proc_opts o;
+	struct proc_reg *reg;
+	struct qat_proc *h;
+	int ret;
+
+	if (!rt || !out || !name_ok(section))
+		return -EINVAL;
+	ret = qat_opts_copy(&o, sizeof(o), opts);
+	if (ret)
+		return ret;
+	if (o.flags & ~QAT_PROC_FLAGS_ALL)
+		return -EINVAL;
+	ret = section_check(rt, section);
+	if (ret)
+		return ret;
+	ret = proc_reg_get(rt, &reg);
+	if (!ret)
+		ret = proc_plan_get(reg, section, &plan);
+	if (!ret)
+		ret = plan_usable(rt, plan);
+	if (!ret)
+		ret = proc_handle_get(reg, &h);
+	if (ret)
+		return ret;
+	ret = acquire_loop(reg, plan, h, &o);
+	if (ret) {
+		/* Not queued and holding nothing, unless an error struck. */
+		proc_handle_put(h, ret == -EAGAIN || ret == -ETIMEDOUT);
+		return ret;
+	}
+	proc_handle_held(h);
+	*out = h;
+	return 0;
+}
+
+QAT_API const char *qat_proc_name(const struct qat_proc *p)
+{
+	return p && p->magic == PROC_H_MAGIC ? p->name : NULL;
+}
+
+QAT_API struct qat_dev *qat_proc_dev(const struct qat_proc *p)
+{
+	return p && p->magic == PROC_H_MAGIC ? p->dev : NULL;
+}
+
+QAT_API int qat_proc_release(struct qat_proc *p)
+{
+	struct proc_reg *reg;
+	int ret;
+
+	if (!p)
+		return 0;
+	if (p->magic != PROC_H_MAGIC)
+		return -EINVAL;
+	reg = p->reg;
+	ret = proc_handle_begin_release(p);
+	if (ret)
+		return ret;
+	ret = proc_slot_free(reg, p);
+	proc_wake(reg);
+	/* An fd whose unlock failed is closed, which drops the lock. */
+	proc_handle_put(p, ret == 0);
+	return 0;
+}
+
+static void claim_fill(const struct proc_reg *reg, uint32_t i,
+		       struct qat_proc_claim *c)
+{
+	const struct proc_slot *s = &reg->seg->slots[i];
+
+	memset(c, 0, sizeof(*c));
+	memcpy(c->name, reg->slot_name[i], strlen(reg->slot_name[i]) + 1);
+	c->accel_id = reg->rt->devs[reg->slot_dev[i]]->info.accel_id;
+	c->pid = (pid_t)s->pid;
+	c->claimed_ns = s->claimed_ns;
+}
+
+QAT_API int qat_proc_list(struct qat_rt *rt, struct qat_proc_claim *claims,
+			  unsigned int max)
+{
+	struct proc_reg *reg;
+	unsigned int n = 0;
+	uint32_t i;
+	int ret;
+
+	if (!rt || (max && !claims))
+		return -EINVAL;
+	ret = proc_reg_get(rt, &reg);
+	if (!ret)
+		ret = proc_seg_lock(reg);
+	if (ret)
+		return ret;
+	for (i = 0; i < reg->nslots && n < INT_MAX; i++) {
+		/* Names come from our configuration, not from the file. */
+		if (!reg->slot_name[i] || !proc_slot_live(reg, i))
+			continue;
+		if (n < max)
+			claim_fill(reg, i, &claims[n]);
+		n++;
+	}
+	proc_seg_unlock(reg);
+	return (int)n;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Layout of the process-section registry "<registry path>.proc".
+ *
+ * Who holds a name is decided by the kernel, not by this memory: a claim
+ * is an OFD write lock on byte PROC_LOCK_SLOT(seg, i) of the file, held by
+ * the claimer's own open file description. The slot table says which
+ * names are taken and by whom for display, finds free names quickly and
+ * carries the wait queue; it is rebuilt from the locks after a crash.
+ *
+ * The file is untrusted input: a process only uses indices it computed
+ * from its own configuration, never one read from here.
+ */
+#ifndef QAT_PROC_SEG_H
+#define QAT_PROC_SEG_H
+
+#include <stdint.h>
+
+#include "shm.h"
+
+#define PROC_SEG_MAGIC   0x31636f7270746171ULL /* "qatproc1" */
+#define PROC_SEG_VERSION 1u
+#define PROC_NAME_MAX    128u  /* QAT_CFG_MAX_SECTION_LEN */
+#define PROC_NWAITERS    1024u /* queue entries; more waiters poll */
+#define PROC_MAX_SLOTS   (1u << 16)
+
+enum { PROC_SLOT_FREE = 0, PROC_SLOT_TAKEN = 1 };
+enum { PROC_WAITER_FREE = 0, PROC_WAITER_USED = 1 };
+
+/* One internal section of one device. */
+struct proc_slot {
+	uint32_t state;          /* PROC_SLOT_*; written last on claim */
+	uint32_t accel_id;
+	int32_t pid;             /* for display only */
+	uint32_t reserved;
+	uint64_t claimed_ns;     /* CLOCK_REALTIME */
+	char name[PROC_NAME_MAX];
+};
+
+/* One process waiting for a base section, in ticket order. */
+struct proc_waiter {
+	uint32_t state;          /* PROC_WAITER_* */
+	int32_t pid;
+	uint64_t ticket;
+	char base[PROC_NAME_MAX];
+};
+
+struct proc_seg {
+	struct qat_shm_hdr shm;
+	uint32_t nslots;
+	uint32_t nwaiters;
+	uint32_t wake_seq;       /* futex word: bumped when a name may be free */
+	uint32_t nwaiting;       /* USED waiter entries */
+	uint64_t next_ticket;
+	uint64_t reclaims;       /* names taken back from dead holders */
+	struct proc_waiter waiters[PROC_NWAITERS];
+	struct proc_slot slots[]; /* nslots */
+};
+
+/* Lock bytes lie past the end of the file: slots, then waiters. */
+#define PROC_SEG_SIZE(nslots) \
+	(sizeof(struct proc_seg) + (size_t)(nslots) * sizeof(struct proc_slot))
+#define PROC_LOCK_SLOT(size, i)   ((uint64_t)(size) + (i))
+#define PROC_LOCK_WAITER(size, nslots, j) \
+	((uint64_t)(size) + (nslots) + (j))
+
+/*
+ * Test hook, called while the registry lock is held, in the middle of
+ * writing a claim (`where` = PROC_HOOK_TAKE) or a queue entry
+ * (PROC_HOOK_ENQUEUE). Tests use it to be killed at those moments.
+ * NULL in production; not exported from the shared library.
+ */
+enum { PROC_HOOK_TAKE = 1, PROC_HOOK_ENQUEUE = 2 };
+extern void (*qat_proc_test_hook)(int where);
+
+#endif /* QAT_PROC_SEG_H */
