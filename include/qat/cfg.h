@@ -46,12 +46,21 @@ struct qat_cfg_error {
  * Returns 0, or -ENOENT/-EACCES/... from opening the file, -EINVAL for a
  * malformed file, -ERANGE for a number out of range, -E2BIG for a
  * name or value that is too long, -ENOMEM.
+ *
+ * Both formats share one set of rules (qat_cfg_load(3) has them all):
+ * section names are [A-Za-z0-9_], keys [A-Za-z0-9_.-], values printable
+ * ASCII and tab, each at most 127 bytes. JSON values are strings or
+ * integers 0..2^63-1 (stored as decimal strings). NumProcesses is 1..4096.
+ * Inputs above 16 MiB are -EFBIG. `err` is cleared first; line and column
+ * are 0 for errors without a place (such as a JSON value of a wrong type).
  */
 QAT_API int qat_cfg_load(const char *path, enum qat_cfg_format fmt,
 			 unsigned int accel_id, struct qat_cfg **out,
 			 struct qat_cfg_error *err);
 
-/* The same, from memory. `name` is used in error messages. */
+/* The same, from memory. `name` (may be NULL) is used in error messages
+ * and by QAT_CFG_FMT_AUTO; `buf` need not be NUL-terminated and is never
+ * read past `len`. */
 QAT_API int qat_cfg_load_mem(const char *name, const void *buf, size_t len,
 			     enum qat_cfg_format fmt, unsigned int accel_id,
 			     struct qat_cfg **out, struct qat_cfg_error *err);
