@@ -68,6 +68,7 @@ struct proc_reg {
 	size_t size;             /* segment bytes: the first lock byte */
 	unsigned int nslots;
 	char *path;
+	pid_t pid;               /* for display in slots; reset after fork */
 	dev_t st_dev;            /* the file we mapped, to check reopens */
 	ino_t st_ino;
 

@@ -51,6 +51,7 @@ static void reg_forget(struct proc_reg *r)
 {
 	unsigned int i;
 
+	r->pid = getpid();
 	for (i = 0; i < r->nhandles; i++) {
 		struct qat_proc *h = r->handles[i];
 
@@ -134,6 +135,7 @@ static int reg_open(struct qat_rt *rt, struct proc_reg **out)
 	if (!reg)
 		return -ENOMEM;
 	reg->rt = rt;
+	reg->pid = getpid(); /* a system call: not once per claim */
 	reg->shm.fd = -1;
 	pthread_mutex_init(&reg->mu, NULL);
 	pthread_once(&g_once, atfork_once);

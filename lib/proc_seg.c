@@ -173,7 +173,7 @@ int proc_slot_try_take(struct proc_reg *reg, struct qat_proc *h,
 			reg->slot_name[slot], (int)s->pid);
 	}
 	s->accel_id = accel_id;
-	s->pid = (int32_t)getpid();
+	s->pid = (int32_t)reg->pid;
 	s->claimed_ns = now_ns(CLOCK_REALTIME);
 	snprintf(s->name, sizeof(s->name), "%s", reg->slot_name[slot]);
 	hook(PROC_HOOK_TAKE);
@@ -289,7 +289,7 @@ int proc_queue_enter(struct proc_reg *reg, struct qat_proc *h,
 	if (ret)
 		return ret;
 	w = &seg->waiters[j];
-	w->pid = (int32_t)getpid();
+	w->pid = (int32_t)reg->pid;
 	w->ticket = seg->next_ticket++;
 	snprintf(w->base, sizeof(w->base), "%s", base);
 	hook(PROC_HOOK_ENQUEUE);

@@ -867,7 +867,7 @@ START_TEST(fork_child_does_not_inherit)
 		if (qat_proc_acquire(rt, "SSL", NULL, &q) ||
 		    strcmp(qat_proc_name(q), "SSL_INT_1"))
 			_exit(4);
-		if (qat_proc_list(rt, c, 4) != 2)
+		if (qat_proc_list(rt, c, 4) != 2 || c[1].pid != getpid())
 			_exit(5);
 		_exit(0);
 	}
