@@ -91,6 +91,7 @@ struct qat_state_rt {
 	dev_t st_dev;           /* identity of the segment file */
 	ino_t st_ino;
 	int sock;               /* unbound: publishers send from it */
+	struct state_watch *watch; /* state_watch.c, made on first use */
 };
 
 /* Attach `rt` to its state segment (once); *out stays valid until
@@ -126,16 +127,31 @@ void qat_state_notify(struct qat_dev *dev, int event);
  * Returns the count or -errno. */
 int qat_state_live_subscribers(struct qat_rt *rt);
 
+/* A QAT driver uevent, parsed. */
+struct qat_state_uevent {
+	unsigned int accel_id;  /* the driver's accelid= */
+	int event;              /* enum qat_event */
+	/* Last component of the devpath when it is a PCI address
+	 * ("dddd:bb:dd.f"), else "": how the device is found. */
+	char pci_addr[16];
+};
+
 /*
- * Parse one NETLINK_KOBJECT_UEVENT message from the kernel ("change@path"
+ * Parse one NETLINK_KOBJECT_UEVENT message from the kernel ("action@path"
  * then NUL-separated KEY=VALUE pairs). A QAT state event carries
  * "qat_event=<init|start|stop|shutdown|restarting|restarted|error>" and
- * "accelid=<N>". Returns 1 and fills *dev_id and *event for one; 0 for any
- * other message (including libudev's re-broadcasts); -EINVAL for a QAT
- * event that is malformed (unknown value, bad or missing accelid).
+ * "accelid=<N>". Returns 1 and fills *out for one; 0 for any other
+ * message (including libudev's re-broadcasts); -EINVAL for a QAT event
+ * that is malformed (unknown value, bad, missing or repeated keys).
  */
-int qat_state_parse_uevent(const char *buf, size_t len, unsigned int *dev_id,
-			   int *event);
+int qat_state_parse_uevent(const char *buf, size_t len,
+			   struct qat_state_uevent *out);
+
+/* Publish what a kernel uevent says about a watched device of `rt`
+ * (QAT_STATE_WATCH_UEVENT). Returns 1 when it published, 0 when the
+ * message is not for a watched device, -EINVAL for a malformed one. */
+int qat_state_uevent_dispatch(struct qat_rt *rt, const char *buf,
+			      size_t len);
 
 /*
  * Parse the in-tree driver's /sys/bus/pci/devices/<bdf>/qat/state text

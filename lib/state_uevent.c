@@ -5,6 +5,7 @@
  * (kobject_uevent_env(KOBJ_CHANGE) with "qat_event=..." and
  * "accelid=N") and the in-tree driver's qat/state sysfs attribute.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
@@ -93,22 +94,55 @@ static void scan_pair(const char *s, size_t n, struct uevent_keys *k)
 	}
 }
 
-int qat_state_parse_uevent(const char *buf, size_t len, unsigned int *dev_id,
-			   int *event)
+/* "dddd:bb:dd.f" */
+static int is_pci_addr(const char *s, size_t n)
+{
+	static const char shape[] = "xxxx:xx:xx.x";
+	size_t i;
+
+	if (n != sizeof(shape) - 1)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (shape[i] == 'x' ? !isxdigit((unsigned char)s[i]) :
+		    s[i] != shape[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* The devpath's last component, when it names a PCI function. */
+static void devpath_pci(const char *path, size_t n, char *out, size_t size)
+{
+	const char *slash = memrchr(path, '/', n);
+	const char *last = slash ? slash + 1 : path;
+	size_t len = n - (size_t)(last - path);
+
+	out[0] = '\0';
+	if (is_pci_addr(last, len) && len < size) {
+		memcpy(out, last, len);
+		out[len] = '\0';
+	}
+}
+
+int qat_state_parse_uevent(const char *buf, size_t len,
+			   struct qat_state_uevent *out)
 {
 	struct uevent_keys k = { 0 };
-	const char *p = buf, *end = buf + len, *nul;
+	const char *p = buf, *end = buf + len, *nul, *at;
+	struct qat_state_uevent u;
 	size_t n;
-	int ev;
 
-	if (!buf || !dev_id || !event)
+	if (!buf || !out)
 		return -EINVAL;
 	/* The kernel's header is "action@devpath"; libudev's own
 	 * re-broadcasts start with "libudev" and are not ours to read. */
 	nul = memchr(p, '\0', len);
 	n = nul ? (size_t)(nul - p) : len;
-	if (!memchr(p, '@', n))
+	at = memchr(p, '@', n);
+	if (!at)
 		return 0;
+	devpath_pci(at + 1, n - (size_t)(at + 1 - p), u.pci_addr,
+		    sizeof(u.pci_addr));
 	while (nul) {
 		p = nul + 1;
 		nul = memchr(p, '\0', (size_t)(end - p));
@@ -117,10 +151,10 @@ int qat_state_parse_uevent(const char *buf, size_t len, unsigned int *dev_id,
 	}
 	if (!k.ev)
 		return 0;
-	if (k.dup || !k.id || parse_event(k.ev, k.evlen, &ev) ||
-	    parse_uint(k.id, k.idlen, dev_id))
+	if (k.dup || !k.id || parse_event(k.ev, k.evlen, &u.event) ||
+	    parse_uint(k.id, k.idlen, &u.accel_id))
 		return -EINVAL;
-	*event = ev;
+	*out = u;
 	return 1;
 }
 

@@ -604,9 +604,11 @@ static pid_t spawn_sleeper(int with_grandchild, pid_t *grandchild)
 		if (with_grandchild) {
 			gc = fork();
 			CHILD_CHECK(gc >= 0, 4);
-			if (gc == 0)
+			if (gc > 0)
 				for (;;)
 					pause();
+			/* The grandchild reports: its fork handlers ran. */
+			gc = getpid();
 		}
 		CHILD_CHECK(write(p[1], &gc, sizeof(gc)) == sizeof(gc), 5);
 		for (;;)
@@ -833,9 +835,115 @@ START_TEST(outlives_runtime)
 }
 END_TEST
 
+static void req_seen(struct qat_dev *dev, unsigned int index,
+		     unsigned int vector, void *arg)
+{
+	if (write(*(int *)arg, "s", 1) != 1)
+		abort();
+}
+
+/* The ERR and REQ interrupts of a watched device publish events. */
+START_TEST(watch_interrupts)
+{
+	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
+	struct qat_dev *dev = dev_at(rt, 0);
+	int seen[2];
+
+	ck_assert_int_eq(qat_state_watch(NULL, 0), -EINVAL);
+	ck_assert_int_eq(qat_state_watch(dev, 1u << 5), -EINVAL);
+	ck_assert_int_eq(qat_state_watch(dev, QAT_STATE_WATCH_IRQ), 0);
+	ck_assert_int_eq(qat_state_watch(dev, QAT_STATE_WATCH_IRQ), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_ERR, 0), 1);
+	ck_assert_int_eq(readable(sub, 5000), 1);
+	expect(sub, 0, QAT_EVENT_ERROR);
+	expect_none(sub); /* re-arms: readiness now means a new event */
+	/* REQ: the kernel wants the device; it re-signals until it has it,
+	 * and one SHUTDOWN is published per request. */
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_REQ, 0), 1);
+	ck_assert_int_eq(readable(sub, 5000), 1);
+	expect(sub, 0, QAT_EVENT_SHUTDOWN);
+	expect_none(sub);
+	/* Our own handler runs after the library's: once it has, the
+	 * re-signal is handled, and the ERR raised after it is next. */
+	ck_assert_int_eq(pipe(seen), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev, QAT_IRQ_REQ, 0, req_seen,
+					     &seen[1]), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_REQ, 0), 1);
+	wait_byte(seen[0]);
+	ck_assert_int_eq(qat_irq_handler_remove(dev, QAT_IRQ_REQ, 0, req_seen,
+						&seen[1]), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_ERR, 0), 1);
+	ck_assert_int_eq(readable(sub, 5000), 1);
+	expect(sub, 0, QAT_EVENT_ERROR); /* no second SHUTDOWN before it */
+	expect_none(sub);
+	ck_assert_int_eq(qat_dev_state(dev), QAT_EVENT_ERROR);
+	/* Unwatched: interrupts publish nothing, and the indexes are the
+	 * application's again. */
+	ck_assert_int_eq(qat_state_watch(dev, 0), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_ERR, 0), 0);
+	publish(1, QAT_EVENT_START);
+	expect(sub, 1, QAT_EVENT_START);
+	expect_none(sub);
+	/* Watching again, and left watched for qat_rt_close() to stop. */
+	ck_assert_int_eq(qat_state_watch(dev, QAT_STATE_WATCH_IRQ), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_ERR, 0), 1);
+	ck_assert_int_eq(readable(sub, 5000), 1);
+	expect(sub, 0, QAT_EVENT_ERROR);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+/* Kernel uevents for a watched device, found by PCI address. */
+START_TEST(watch_uevents)
+{
+	static const char msg[] = "change@/devices/pci0000:f0/0000:f0:01.0\0"
+				  "ACTION=change\0qat_event=restarting\0"
+				  "accelid=7";
+	static const char other[] = "change@/devices/pci0000:f0/0000:f0:00.0"
+				    "\0qat_event=error\0accelid=0";
+	static const char bad[] = "change@/devices/pci0000:f0/0000:f0:01.0\0"
+				  "qat_event=melted\0accelid=7";
+	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
+	int ret;
+
+	/* Not watched yet: nothing. */
+	ck_assert_int_eq(qat_state_uevent_dispatch(rt, msg, sizeof(msg) - 1),
+			 0);
+	ret = qat_state_watch(dev_at(rt, 1), QAT_STATE_WATCH_UEVENT);
+	ck_assert_msg(ret == 0, "watch: %s", qat_strerror(ret));
+	ck_assert_int_eq(qat_state_uevent_dispatch(rt, msg, sizeof(msg) - 1),
+			 1);
+	/* Our dev id, whatever the driver's accel id. */
+	expect(sub, 1, QAT_EVENT_RESTARTING);
+	ck_assert_int_eq(qat_state_uevent_dispatch(rt, other,
+						   sizeof(other) - 1), 0);
+	ck_assert_int_eq(qat_state_uevent_dispatch(rt, bad, sizeof(bad) - 1),
+			 -EINVAL);
+	expect_none(sub);
+	/* Both sources at once, then neither: the listener stops. */
+	ck_assert_int_eq(qat_state_watch(dev_at(rt, 1), QAT_STATE_WATCH_ALL),
+			 0);
+	ck_assert_int_eq(qat_state_watch(dev_at(rt, 1), 0), 0);
+	ck_assert_int_eq(qat_state_uevent_dispatch(rt, msg, sizeof(msg) - 1),
+			 0);
+	expect_none(sub);
+	ck_assert_int_eq(qat_state_watch(dev_at(rt, 0), QAT_STATE_WATCH_ALL),
+			 0);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
+static struct qat_state_uevent u;
+
 static int uevent(const char *msg, size_t len, unsigned int *id, int *ev)
 {
-	return qat_state_parse_uevent(msg, len, id, ev);
+	int ret;
+
+	memset(&u, 0x55, sizeof(u));
+	ret = qat_state_parse_uevent(msg, len, &u);
+	*id = u.accel_id;
+	*ev = u.event;
+	return ret;
 }
 
 #define UEV(lit) lit, sizeof(lit) - 1
@@ -851,10 +959,18 @@ START_TEST(uevent_parser)
 				    "accelid=3\0SEQNUM=4411"), &id, &ev), 1);
 	ck_assert_uint_eq(id, 3);
 	ck_assert_int_eq(ev, QAT_EVENT_RESTARTING);
+	ck_assert_str_eq(u.pci_addr, "0000:6b:00.0");
 	ck_assert_int_eq(uevent(UEV("change@/d\0accelid=0\0qat_event=error\0"),
 				&id, &ev), 1);
 	ck_assert_uint_eq(id, 0);
 	ck_assert_int_eq(ev, QAT_EVENT_ERROR);
+	ck_assert_str_eq(u.pci_addr, ""); /* not a PCI function's path */
+	ck_assert_int_eq(uevent(UEV("change@/devices/x/0000:6b:00.0/qat\0"
+				    "qat_event=error\0accelid=0"), &id, &ev), 1);
+	ck_assert_str_eq(u.pci_addr, "");
+	ck_assert_int_eq(uevent(UEV("change@/devices/0000:6b:00.00\0"
+				    "qat_event=error\0accelid=0"), &id, &ev), 1);
+	ck_assert_str_eq(u.pci_addr, "");
 	/* Last pair without its terminator. */
 	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=restarted\0"
 				    "accelid=4294967295"), &id, &ev), 1);
@@ -896,7 +1012,8 @@ START_TEST(uevent_parser)
 			 -EINVAL);
 	ck_assert_int_eq(uevent(UEV("change@/d\0qat_event=errorx\0"
 				    "accelid=1"), &id, &ev), -EINVAL);
-	ck_assert_int_eq(qat_state_parse_uevent(NULL, 0, &id, &ev), -EINVAL);
+	ck_assert_int_eq(qat_state_parse_uevent(NULL, 0, &u), -EINVAL);
+	ck_assert_int_eq(qat_state_parse_uevent("a@b", 3, NULL), -EINVAL);
 
 	ck_assert_int_eq(qat_state_parse_sysfs(UEV("up\n")), QAT_EVENT_START);
 	ck_assert_int_eq(qat_state_parse_sysfs(UEV("up")), QAT_EVENT_START);
@@ -916,6 +1033,10 @@ Suite *state_suite(void)
 	TCase *procs = tcase_create("processes");
 	TCase *parse = tcase_create("parse");
 
+	/* Generous: loaded 2-core machines; a lost wakeup still fails the
+	 * bounded poll()s well before. */
+	tcase_set_timeout(api, 60);
+	tcase_set_timeout(procs, 60);
 	tcase_add_checked_fixture(api, setup, teardown);
 	tcase_add_test(api, bad_values);
 	tcase_add_test(api, record_fields);
@@ -929,6 +1050,8 @@ Suite *state_suite(void)
 	tcase_add_test(api, all_slots_woken);
 	tcase_add_test(api, conflicting_devices);
 	tcase_add_test(api, outlives_runtime);
+	tcase_add_test(api, watch_interrupts);
+	tcase_add_test(api, watch_uevents);
 	suite_add_tcase(s, api);
 
 	tcase_add_checked_fixture(procs, setup, teardown);

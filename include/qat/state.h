@@ -183,6 +183,32 @@ QAT_API int qat_state_publish(struct qat_rt *rt, struct qat_dev *dev,
  */
 QAT_API int qat_dev_state(struct qat_dev *dev);
 
+/* qat_state_watch() flags */
+/* The VFIO ERR interrupt publishes QAT_EVENT_ERROR; the REQ interrupt
+ * (the kernel wants the device back) publishes QAT_EVENT_SHUTDOWN, once
+ * per request. */
+#define QAT_STATE_WATCH_IRQ (1u << 0)
+/* The QAT kernel driver's uevents for the device (qat_event=...),
+ * matched by PCI address, are published as they are. */
+#define QAT_STATE_WATCH_UEVENT (1u << 1)
+#define QAT_STATE_WATCH_ALL (QAT_STATE_WATCH_IRQ | QAT_STATE_WATCH_UEVENT)
+
+/*
+ * Publish what the device's real sources say: set the watched sources of
+ * `dev` to exactly `flags` (0 stops watching). Opt-in because
+ * QAT_STATE_WATCH_IRQ adds interrupt dispatcher handlers (see
+ * qat_irq_handler_add()) on the ERR and REQ indexes, which an
+ * application binding them itself would then find taken.
+ * QAT_STATE_WATCH_UEVENT runs one listener thread per runtime.
+ * Stops at qat_rt_close(). Thread-safe.
+ * Returns 0; -EINVAL for NULL or unknown flags; -ENOTSUP for
+ * QAT_STATE_WATCH_IRQ on a device with no ERR or REQ interrupt or a
+ * backend without interrupts; an error of qat_irq_handler_add(), of the
+ * uevent socket, or of the registry. On failure the watched sources are
+ * unchanged.
+ */
+QAT_API int qat_state_watch(struct qat_dev *dev, unsigned int flags);
+
 #ifdef __cplusplus
 }
 #endif
