@@ -234,6 +234,7 @@ static void take_current(struct qat_state_sub *sub, struct qat_rt *rt)
 	struct qat_state_event *ev;
 	struct qat_dev *dev;
 	unsigned int i;
+	bool published;
 
 	for (i = 0; i < QAT_STATE_MAX_DEVS; i++) {
 		const struct st_dev *d = &sub->seg->devs[i];
@@ -241,14 +242,15 @@ static void take_current(struct qat_state_sub *sub, struct qat_rt *rt)
 		if (!d->used)
 			continue;
 		dev = rt_dev_by_id(rt, d->dev_id);
-		if (d->state < 0 && !dev)
+		published = d->state >= 0 && d->state < QAT_EVENT_COUNT;
+		if (!published && !dev)
 			continue; /* another process's, never published */
 		ev = &sub->cur[sub->ncur++];
 		*ev = (struct qat_state_event){
 			.dev_id = d->dev_id,
 			.flags = QAT_STATE_EV_CURRENT,
 		};
-		if (d->state >= 0 && d->state < QAT_EVENT_COUNT) {
+		if (published) {
 			ev->event = d->state;
 			ev->seq = d->seq;
 			ev->timestamp_ns = d->ts;
