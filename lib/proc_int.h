@@ -108,8 +108,6 @@ void proc_handle_put(struct qat_proc *h, int keep_fd);
 /* proc_seg.c: everything below needs the segment lock unless noted */
 int proc_seg_lock(struct proc_reg *reg);
 void proc_seg_unlock(struct proc_reg *reg);
-int proc_ofd_lock(int fd, uint64_t off);
-int proc_ofd_unlock(int fd, uint64_t off);
 int proc_slot_try_take(struct proc_reg *reg, struct qat_proc *h,
 		       uint32_t slot, uint32_t accel_id);
 int proc_slot_free(struct proc_reg *reg, struct qat_proc *h); /* no lock */

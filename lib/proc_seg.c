@@ -46,12 +46,12 @@ static int ofd_set(int fd, short type, uint64_t off)
 }
 
 /* 0, or -EAGAIN when another description holds the byte. */
-int proc_ofd_lock(int fd, uint64_t off)
+static int ofd_lock(int fd, uint64_t off)
 {
 	return ofd_set(fd, F_WRLCK, off);
 }
 
-int proc_ofd_unlock(int fd, uint64_t off)
+static int ofd_unlock(int fd, uint64_t off)
 {
 	return ofd_set(fd, F_UNLCK, off);
 }
@@ -162,7 +162,7 @@ int proc_slot_try_take(struct proc_reg *reg, struct qat_proc *h,
 		       uint32_t slot, uint32_t accel_id)
 {
 	struct proc_slot *s = &reg->seg->slots[slot];
-	int ret = proc_ofd_lock(h->fd, PROC_LOCK_SLOT(reg->size, slot));
+	int ret = ofd_lock(h->fd, PROC_LOCK_SLOT(reg->size, slot));
 
 	if (ret)
 		return ret == -EAGAIN ? 0 : ret;
@@ -187,7 +187,7 @@ int proc_slot_try_take(struct proc_reg *reg, struct qat_proc *h,
 int proc_slot_free(struct proc_reg *reg, struct qat_proc *h)
 {
 	store_rel(&reg->seg->slots[h->slot].state, PROC_SLOT_FREE);
-	return proc_ofd_unlock(h->fd, PROC_LOCK_SLOT(reg->size, h->slot));
+	return ofd_unlock(h->fd, PROC_LOCK_SLOT(reg->size, h->slot));
 }
 
 /* 1 when slot is claimed by a live process; a dead claim is cleared. */
@@ -251,7 +251,7 @@ static int queue_slot(struct proc_reg *reg, struct qat_proc *h, uint32_t j)
 {
 	uint64_t off = PROC_LOCK_WAITER(reg->size, reg->nslots, j);
 
-	return proc_ofd_lock(h->fd, off) == 0;
+	return ofd_lock(h->fd, off) == 0;
 }
 
 /* A free queue entry, locked by h: a FREE one, else a dead one. */
@@ -308,7 +308,7 @@ void proc_queue_leave(struct proc_reg *reg, struct qat_proc *h,
 		return;
 	store_rel(&reg->seg->waiters[t->idx].state, PROC_WAITER_FREE);
 	nwaiting_add(reg->seg, -1);
-	proc_ofd_unlock(h->fd, PROC_LOCK_WAITER(reg->size, reg->nslots,
+	ofd_unlock(h->fd, PROC_LOCK_WAITER(reg->size, reg->nslots,
 						t->idx));
 	t->have = 0;
 }
