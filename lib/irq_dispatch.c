@@ -300,12 +300,15 @@ static void *disp_main(void *p)
 	}
 }
 
-/* The CPUs of `node` this thread may use; false when there are none to
- * pin to (unknown node, no NUMA support, or none allowed). */
+/*
+ * The CPUs of `node` the process may use (libnuma's view of the allowed
+ * set, not the calling thread's affinity: a caller pinned elsewhere must
+ * not drag the thread off the device's node). False when there is
+ * nothing to pin to: unknown node, no NUMA support, none allowed.
+ */
 static bool node_cpus(int node, cpu_set_t *set)
 {
 	struct bitmask *cpus;
-	cpu_set_t allowed;
 	unsigned int cpu;
 
 	if (node < 0 || numa_available() < 0)
@@ -314,34 +317,47 @@ static bool node_cpus(int node, cpu_set_t *set)
 	if (!cpus)
 		return false;
 	CPU_ZERO(set);
-	if (!numa_node_to_cpus(node, cpus) &&
-	    !sched_getaffinity(0, sizeof(allowed), &allowed))
+	if (!numa_node_to_cpus(node, cpus))
 		for (cpu = 0; cpu < cpus->size && cpu < CPU_SETSIZE; cpu++)
 			if (numa_bitmask_isbitset(cpus, cpu) &&
-			    CPU_ISSET(cpu, &allowed))
+			    numa_bitmask_isbitset(numa_all_cpus_ptr, cpu))
 				CPU_SET(cpu, set);
 	numa_free_cpumask(cpus);
 	return CPU_COUNT(set) > 0;
 }
 
-/* Start the thread pinned to the device's node, with every signal
- * blocked so that the application's handlers never run on it. */
-static int disp_start(struct qat_irq_disp *d)
+static int disp_create(struct qat_irq_disp *d, bool pin, cpu_set_t *set)
 {
-	char name[16];
 	pthread_attr_t attr;
 	sigset_t all, old;
-	cpu_set_t set;
 	int ret;
 
 	pthread_attr_init(&attr);
-	if (node_cpus(d->dev->info.numa_node, &set))
-		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+	if (pin)
+		pthread_attr_setaffinity_np(&attr, sizeof(*set), set);
+	/* The application's signal handlers must never run on our thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = pthread_create(&d->thread, &attr, disp_main, d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
+	return ret;
+}
+
+/* Start the thread, pinned to the device's node when possible; a cpuset
+ * narrower than libnuma knows makes the pinned create fail: go unpinned. */
+static int disp_start(struct qat_irq_disp *d)
+{
+	char name[16];
+	cpu_set_t set;
+	bool pin = node_cpus(d->dev->info.numa_node, &set);
+	int ret = disp_create(d, pin, &set);
+
+	if (ret == EINVAL && pin) {
+		qat_dbg("%s: cannot pin the interrupt thread to node %d",
+			d->dev->info.pci_addr, d->dev->info.numa_node);
+		ret = disp_create(d, false, &set);
+	}
 	if (ret)
 		return -ret;
 	snprintf(name, sizeof(name), "qat-irq%u", d->dev->info.accel_id);

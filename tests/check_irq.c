@@ -550,6 +550,7 @@ struct rec {
 	void *arg;
 	pthread_t thread;
 	bool pinned_ok;
+	int ncpus;               /* CPUs the callback's thread may run on */
 	char name[16];
 	/* set by the test, read on the dispatcher thread: atomics */
 	int reraise;             /* raise the same vector again from the cb */
@@ -587,6 +588,14 @@ static bool affinity_in_node(int node)
 	return ok;
 }
 
+static int cpus_allowed(void)
+{
+	cpu_set_t set;
+
+	sched_getaffinity(0, sizeof(set), &set);
+	return CPU_COUNT(&set);
+}
+
 static void rec_cb(struct qat_dev *dev, unsigned int index,
 		   unsigned int vector, void *arg)
 {
@@ -604,6 +613,7 @@ static void rec_cb(struct qat_dev *dev, unsigned int index,
 	r->arg = arg;
 	r->thread = pthread_self();
 	r->pinned_ok = affinity_in_node(info.numa_node);
+	r->ncpus = cpus_allowed();
 	pthread_getname_np(pthread_self(), r->name, sizeof(r->name));
 	pthread_mutex_unlock(&r->lock);
 	if (__atomic_exchange_n(&r->reraise, 0, __ATOMIC_SEQ_CST))
@@ -783,6 +793,34 @@ START_TEST(dispatch_remove_waits)
 }
 END_TEST
 
+/* The thread takes the node's CPUs, not those of the thread that
+ * happened to add the first handler. */
+START_TEST(dispatch_pinning_ignores_caller)
+{
+	struct rec *r = rec_new();
+	struct bitmask *node = numa_allocate_cpumask();
+	cpu_set_t one;
+	int cpu, want = 0;
+
+	ck_assert_int_ge(numa_available(), 0);
+	numa_node_to_cpus(0, node);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (numa_bitmask_isbitset(node, cpu) &&
+		    numa_bitmask_isbitset(numa_all_cpus_ptr, cpu))
+			want++;
+	numa_free_cpumask(node);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev0, MSIX, 0, rec_cb, r), 0);
+	ck_assert_int_eq(qat_sim_raise_irq(dev0, MSIX, 0), 1);
+	ck_assert_uint_eq(rec_wait(r, 1), 1);
+	ck_assert_int_eq(r->ncpus, want);
+	ck_assert_int_eq(qat_irq_handler_remove(dev0, MSIX, 0, rec_cb, r), 0);
+	free(r);
+}
+END_TEST
+
 static unsigned int seen[64];
 static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -923,6 +961,7 @@ Suite *irq_suite(void)
 	tcase_add_test(disp, dispatch_remove_other);
 	tcase_add_test(disp, dispatch_remove_waits);
 	tcase_add_test(disp, dispatch_many_vectors);
+	tcase_add_test(disp, dispatch_pinning_ignores_caller);
 	tcase_add_test(disp, dispatch_err_and_limits);
 	tcase_add_test(disp, close_with_handlers);
 	suite_add_tcase(s, disp);
