@@ -40,6 +40,7 @@ struct qat_irq_disp {
 	int epfd;
 	int stop;
 	pthread_t thread;
+	pid_t pid;               /* the process the thread runs in */
 	struct disp_slot *slots[QAT_IRQ_NUM_INDEXES];
 	unsigned int nslots[QAT_IRQ_NUM_INDEXES];  /* the index's vectors */
 	unsigned int nbound[QAT_IRQ_NUM_INDEXES];  /* slots with an fd */
@@ -375,6 +376,7 @@ static int disp_new(struct qat_dev *dev, struct qat_irq_dev *st)
 		return ret;
 	d->dev = dev;
 	d->st = st;
+	d->pid = getpid();
 	d->unmask_fd = -1;
 	d->stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -386,7 +388,7 @@ static int disp_new(struct qat_dev *dev, struct qat_irq_dev *st)
 	ret = disp_start(d);
 	if (ret)
 		goto err;
-	st->disp = d;
+	__atomic_store_n(&st->disp, d, __ATOMIC_RELEASE);
 	return 0;
 err:
 	if (d->epfd >= 0)
@@ -400,6 +402,20 @@ err:
 }
 
 /* --- the API ----------------------------------------------------------- */
+
+/*
+ * A forked child inherits the dispatcher's memory but not its thread, and
+ * shares the device's interrupt bindings with its parent: it must neither
+ * use nor tear down what the parent's thread serves. Read without the
+ * lock, which the parent's thread may have held at the fork; the pid
+ * never changes after creation.
+ */
+static bool disp_inherited(struct qat_irq_dev *st)
+{
+	struct qat_irq_disp *d = __atomic_load_n(&st->disp, __ATOMIC_ACQUIRE);
+
+	return d && d->pid != getpid();
+}
 
 static int disp_slots(struct qat_irq_disp *d, unsigned int index,
 		      unsigned int n)
@@ -460,6 +476,8 @@ QAT_API int qat_irq_handler_add(struct qat_dev *dev, unsigned int index,
 	if (vector >= (unsigned int)n)
 		return -EINVAL;
 	st = qat_irq_dev_get(dev, true);
+	if (st && disp_inherited(st))
+		return -EBADF;
 	h = calloc(1, sizeof(*h));
 	if (!st || !h) {
 		free(h);
@@ -500,6 +518,8 @@ QAT_API int qat_irq_handler_remove(struct qat_dev *dev, unsigned int index,
 	st = qat_irq_dev_get(dev, false);
 	if (!st)
 		return -ENOENT;
+	if (disp_inherited(st))
+		return -EBADF;
 	pthread_mutex_lock(&st->lock);
 	sl = st->disp ? disp_slot(st->disp, index, vector) : NULL;
 	h = disp_find(sl, cb, arg);
@@ -520,6 +540,29 @@ QAT_API int qat_irq_handler_remove(struct qat_dev *dev, unsigned int index,
 	return 0;
 }
 
+/* In a forked child: free our copies, touch neither thread nor device. */
+static void disp_forget(struct qat_irq_disp *d)
+{
+	struct disp_handler *h;
+	struct disp_slot *sl;
+	unsigned int i, v;
+
+	for (i = 0; i < QAT_IRQ_NUM_INDEXES; i++) {
+		for (v = 0; v < d->nslots[i]; v++) {
+			sl = &d->slots[i][v];
+			while ((h = sl->head)) {
+				sl->head = h->next;
+				free(h);
+			}
+			if (sl->fd >= 0)
+				close(sl->fd);
+		}
+		free(d->slots[i]);
+	}
+	if (d->unmask_fd >= 0)
+		close(d->unmask_fd);
+}
+
 void qat_irq_disp_fini(struct qat_dev *dev, struct qat_irq_dev *st)
 {
 	struct qat_irq_disp *d = st->disp;
@@ -529,6 +572,10 @@ void qat_irq_disp_fini(struct qat_dev *dev, struct qat_irq_dev *st)
 
 	if (!d)
 		return;
+	if (disp_inherited(st)) {
+		disp_forget(d);
+		goto out_free;
+	}
 	eventfd_write(d->stop, 1);
 	pthread_join(d->thread, NULL);
 	pthread_mutex_lock(&st->lock);
@@ -541,8 +588,9 @@ void qat_irq_disp_fini(struct qat_dev *dev, struct qat_irq_dev *st)
 		}
 		free(d->slots[i]);
 	}
-	st->disp = NULL;
 	pthread_mutex_unlock(&st->lock);
+out_free:
+	st->disp = NULL;
 	close(d->epfd);
 	close(d->stop);
 	free(d);

@@ -135,7 +135,10 @@ QAT_API int qat_irq_unbind(struct qat_dev *dev, unsigned int index);
  * Returns 0; -EINVAL for bad arguments or a vector past the index's
  * count; -EEXIST for the same (cb, arg) on that vector; -EBUSY when the
  * application bound the index itself; -ENOSPC when the platform could not
- * enable that many MSI/MSI-X vectors; -ENOMEM; or a backend error.
+ * enable that many MSI/MSI-X vectors; -EBADF in a forked child whose
+ * parent had started the device's dispatcher (the child shares the
+ * device's bindings and has no dispatcher thread: open a runtime of its
+ * own for its own devices); -ENOMEM; or a backend error.
  */
 QAT_API int qat_irq_handler_add(struct qat_dev *dev, unsigned int index,
 				unsigned int vector, qat_irq_cb cb,
@@ -146,7 +149,9 @@ QAT_API int qat_irq_handler_add(struct qat_dev *dev, unsigned int index,
  * return the callback is not running (unless the caller is that callback)
  * and will not be called again. The last handler of a vector releases it;
  * the last of an index disables the index.
- * Returns 0, -EINVAL for bad arguments, -ENOENT when no such handler.
+ * Returns 0, -EINVAL for bad arguments, -ENOENT when no such handler,
+ * -EBADF in a forked child (see qat_irq_handler_add()). In such a child
+ * qat_rt_close() frees its copies and leaves the parent's bindings alone.
  */
 QAT_API int qat_irq_handler_remove(struct qat_dev *dev, unsigned int index,
 				   unsigned int vector, qat_irq_cb cb,
