@@ -42,9 +42,11 @@ uint64_t proc_fingerprint(const struct qat_rt *rt)
 	return mix(h, rt->ndevs);
 }
 
+/* Version order ("SSL_INT_2" before "SSL_INT_10"): slot order is the
+ * order qat_proc_list() reports, and people read those listings. */
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return strverscmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Sorted, distinct section names of one configuration. */

@@ -19,7 +19,7 @@
 #include "shm.h"
 
 #define PROC_SEG_MAGIC   0x31636f7270746171ULL /* "qatproc1" */
-#define PROC_SEG_VERSION 1u
+#define PROC_SEG_VERSION 2u  /* 2: slots in version order of names */
 #define PROC_NAME_MAX    128u  /* QAT_CFG_MAX_SECTION_LEN */
 #define PROC_NWAITERS    1024u /* queue entries; more waiters poll */
 #define PROC_MAX_SLOTS   (1u << 16)
