@@ -27,7 +27,6 @@
 #define EFD QAT_IRQ_DATA_EVENTFD
 #define BAD_FD 99999 /* above any fd this test opens */
 
-static char *dir;
 static struct qat_rt *rt;
 static struct qat_dev *dev0, *dev1;
 
@@ -38,12 +37,12 @@ static struct qat_dev *dev0, *dev1;
  */
 static void setup(void)
 {
-	dir = qt_tmpdir();
-	qt_sim_conf(dir, "4xxx", 0, "SimMsi = 4\nSimMsix = 8\nSimNumaNode = 0\n",
-		    NULL);
-	qt_sim_conf(dir, "c62x", 1, "SimIntx = 0\nSimErr = 0\n"
+	qt_dir_setup();
+	qt_sim_conf(qt_dir, "4xxx", 0, "SimMsi = 4\nSimMsix = 8\n"
+		    "SimNumaNode = 0\n", NULL);
+	qt_sim_conf(qt_dir, "c62x", 1, "SimIntx = 0\nSimErr = 0\n"
 		    "SimMsixAlloc = 3\n", NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_dev_count(rt), 2);
 	ck_assert_int_eq(qat_dev_get(rt, 0, &dev0), 0);
 	ck_assert_int_eq(qat_dev_get(rt, 1, &dev1), 0);
@@ -53,9 +52,7 @@ static void teardown(void)
 {
 	qat_rt_close(rt);
 	rt = NULL;
-	qt_rmtree(dir);
-	free(dir);
-	dir = NULL;
+	qt_dir_teardown();
 }
 
 static int efd(void)
@@ -869,8 +866,7 @@ START_TEST(dispatch_many_vectors)
 	ck_assert_int_eq(qat_sim_raise_irq(dev, MSIX, 63), 1);
 	/* Closing with handlers still there tears everything down. */
 	qat_rt_close(rt2);
-	qt_rmtree(d2);
-	free(d2);
+	qt_tmpdir_free(d2);
 }
 END_TEST
 

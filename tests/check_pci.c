@@ -19,7 +19,6 @@
 #include "pci_priv.h"
 #include "util.h"
 
-static char *dir;         /* the test's temporary directory */
 static char root[2048];    /* fake /sys/bus/pci */
 static char vfio[2048];    /* fake /dev/vfio (absent unless a test makes it) */
 static char conf[2048];    /* configuration directory */
@@ -57,10 +56,10 @@ static void setup(void)
 {
 	char devices[4096];
 
-	dir = qt_tmpdir();
-	PATHF(root, "%s/sys", dir);
-	PATHF(vfio, "%s/vfio", dir);
-	PATHF(conf, "%s/conf", dir);
+	qt_dir_setup();
+	PATHF(root, "%s/sys", qt_dir);
+	PATHF(vfio, "%s/vfio", qt_dir);
+	PATHF(conf, "%s/conf", qt_dir);
 	PATHF(devices, "%s/devices", root);
 	mkdir_p(devices);
 	mkdir_p(conf);
@@ -73,9 +72,7 @@ static void teardown(void)
 {
 	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
 	qat_pci_test_set_paths(NULL, NULL);
-	qt_rmtree(dir);
-	free(dir);
-	dir = NULL;
+	qt_dir_teardown();
 }
 
 /* A fake PCI function. NULL strings leave the file or link out. */
@@ -180,7 +177,7 @@ static int try_open(const char *pci_ids, unsigned int flags,
 	struct qat_rt_opts o = { .sz = sizeof(o) };
 	char reg[4096];
 
-	PATHF(reg, "%s/registry", dir);
+	PATHF(reg, "%s/registry", qt_dir);
 	o.config_path = conf;
 	o.registry_path = reg;
 	o.flags = flags;
@@ -198,19 +195,11 @@ static struct qat_rt *open_rt(const char *pci_ids)
 	return rt;
 }
 
-static struct qat_dev *dev_at(struct qat_rt *rt, unsigned int i)
-{
-	struct qat_dev *dev = NULL;
-
-	ck_assert_int_eq(qat_dev_get(rt, i, &dev), 0);
-	return dev;
-}
-
 static struct qat_dev_info info_at(struct qat_rt *rt, unsigned int i)
 {
 	struct qat_dev_info info;
 
-	ck_assert_int_eq(qat_dev_info(dev_at(rt, i), &info), 0);
+	ck_assert_int_eq(qat_dev_info(qt_dev_at(rt, i), &info), 0);
 	return info;
 }
 
@@ -260,7 +249,7 @@ START_TEST(known_ids_in_address_order)
 	ck_assert_str_eq(info.type, "dh895xcc");
 	ck_assert_uint_eq(info.accel_id, 3);
 	ck_assert_uint_eq(info.max_processes, 256);
-	ck_assert_ptr_null(qat_dev_cfg(dev_at(rt, 3)));
+	ck_assert_ptr_null(qat_dev_cfg(qt_dev_at(rt, 3)));
 	qat_rt_close(rt);
 }
 END_TEST
@@ -360,17 +349,17 @@ START_TEST(configuration_starts_devices)
 	ck_assert_int_eq(qat_dev_count(rt), 4);
 
 	ck_assert_int_eq(info_at(rt, 0).started, 0);
-	ck_assert_ptr_null(qat_dev_cfg(dev_at(rt, 0)));
+	ck_assert_ptr_null(qat_dev_cfg(qt_dev_at(rt, 0)));
 
 	info = info_at(rt, 1);
 	ck_assert_int_eq(info.started, 1);
 	ck_assert_uint_eq(info.max_processes, 3);
-	ck_assert_int_eq(qat_cfg_has_section(qat_dev_cfg(dev_at(rt, 1)),
+	ck_assert_int_eq(qat_cfg_has_section(qat_dev_cfg(qt_dev_at(rt, 1)),
 					     "SSL_INT_1"), 1);
 
 	/* Configured, but the QAT driver has it down. */
 	ck_assert_int_eq(info_at(rt, 2).started, 0);
-	ck_assert_ptr_nonnull(qat_dev_cfg(dev_at(rt, 2)));
+	ck_assert_ptr_nonnull(qat_dev_cfg(qt_dev_at(rt, 2)));
 	/* Configured and no driver to say otherwise. */
 	ck_assert_int_eq(info_at(rt, 3).started, 1);
 	qat_rt_close(rt);
@@ -390,7 +379,7 @@ START_TEST(configuration_adds_ids)
 	info = info_at(rt, 0);
 	ck_assert_str_eq(info.type, "unknown");
 	ck_assert_int_eq(info.started, 1);
-	ck_assert_ptr_nonnull(qat_dev_cfg(dev_at(rt, 0)));
+	ck_assert_ptr_nonnull(qat_dev_cfg(qt_dev_at(rt, 0)));
 	qat_rt_close(rt);
 	rt = NULL;
 
@@ -448,7 +437,7 @@ START_TEST(unusable_sysfs)
 	char path[4096];
 
 	/* No devices/ at all: no real devices, not an error. */
-	PATHF(path, "%s/nothing", dir);
+	PATHF(path, "%s/nothing", qt_dir);
 	qat_pci_test_set_paths(path, vfio);
 	rt = open_rt(NULL);
 	ck_assert_int_eq(qat_dev_count(rt), 0);
@@ -515,7 +504,7 @@ START_TEST(sysfs_backend)
 
 	FAKE("0000:3d:00.0", 0x8086, 0x4940, .driver = "qat_4xxx");
 	rt = open_rt(NULL);
-	dev = dev_at(rt, 0);
+	dev = qt_dev_at(rt, 0);
 	ck_assert_str_eq(info_at(rt, 0).backend, "sysfs");
 
 	ck_assert_int_eq(qat_dev_bar_info(dev, 0, &size, &flags), 0);
@@ -596,7 +585,7 @@ START_TEST(vfio_opened_on_first_use)
 	qt_write(vfio, "vfio", "");
 	qt_write(vfio, "7", "");
 	rt = open_rt(NULL);
-	dev = dev_at(rt, 0);
+	dev = qt_dev_at(rt, 0);
 	ck_assert_str_eq(info_at(rt, 0).backend, "vfio");
 	ck_assert_uint_eq(info_at(rt, 0).num_bars, 3);
 	ck_assert_str_eq(logbuf, "");

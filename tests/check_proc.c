@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,20 +25,12 @@
 
 Suite *proc_suite(void);
 
-static char *dir;
-static char reg_file[4200]; /* "<dir>/registry.proc" */
+static char reg_file[4200]; /* "<qt_dir>/registry.proc" */
 
 static void setup(void)
 {
-	dir = qt_tmpdir();
-	snprintf(reg_file, sizeof(reg_file), "%s/registry.proc", dir);
-}
-
-static void teardown(void)
-{
-	qt_rmtree(dir);
-	free(dir);
-	dir = NULL;
+	qt_dir_setup();
+	snprintf(reg_file, sizeof(reg_file), "%s/registry.proc", qt_dir);
 }
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -52,7 +43,7 @@ static void ssl_conf(unsigned int id, const char *general, unsigned int nproc,
 
 	snprintf(sec, sizeof(sec), "[SSL]\nNumProcesses = %u\n%s", nproc,
 		 ssl_extra ? ssl_extra : "");
-	qt_sim_conf(dir, "4xxx", id, general, sec);
+	qt_sim_conf(qt_dir, "4xxx", id, general, sec);
 }
 
 static void *shared(size_t n)
@@ -78,17 +69,6 @@ static void sleep_ms(unsigned int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-}
-
-/* Exit status, or 128 + signal. */
-static int reap(pid_t pid)
-{
-	int st;
-
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 static int get_int(const volatile int *p)
@@ -179,14 +159,6 @@ static int try_take(struct qat_rt *rt, int wait, int timeout_ms,
 	return qat_proc_acquire(rt, "SSL", &o, p);
 }
 
-static struct qat_dev *dev_at(struct qat_rt *rt, unsigned int i)
-{
-	struct qat_dev *d = NULL;
-
-	ck_assert_int_eq(qat_dev_get(rt, i, &d), 0);
-	return d;
-}
-
 static unsigned int accel_of(const struct qat_proc *p)
 {
 	struct qat_dev_info info;
@@ -231,7 +203,7 @@ START_TEST(sixty_four_at_once)
 
 	ssl_conf(0, NULL, 64, NULL);
 	/* Not attached yet: the 64 children race to create the registry. */
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	for (k = 0; k < 64; k++) {
 		pids[k] = fork();
 		ck_assert_int_ge(pids[k], 0);
@@ -257,7 +229,7 @@ START_TEST(sixty_four_at_once)
 	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 64);
 	set_int(&m->quit, 1);
 	for (k = 0; k < 64; k++)
-		ck_assert_int_eq(reap(pids[k]), 0);
+		ck_assert_int_eq(qt_reap(pids[k]), 0);
 	ck_assert_int_eq(qat_proc_list(rt, claims, 70), 0);
 	p = take(rt, "SSL_INT_0");
 	ck_assert_int_eq(qat_proc_release(p), 0);
@@ -279,7 +251,7 @@ START_TEST(limit_dev_access_two_devices)
 
 	ssl_conf(0, NULL, 2, "LimitDevAccess = 1\n");
 	ssl_conf(1, NULL, 2, "LimitDevAccess = 1\n");
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	for (i = 0; i < 4; i++) {
 		p[i] = take(rt, want[i]);
 		ck_assert_uint_eq(accel_of(p[i]), i / 2);
@@ -315,18 +287,18 @@ START_TEST(stopped_devices_skipped)
 
 	ssl_conf(0, "SimStarted = 0\n", 1, NULL);
 	ssl_conf(1, NULL, 1, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	p = take(rt, "SSL_INT_0");
 	ck_assert_uint_eq(accel_of(p), 1);
-	ck_assert_ptr_eq(qat_proc_dev(p), dev_at(rt, 1));
+	ck_assert_ptr_eq(qat_proc_dev(p), qt_dev_at(rt, 1));
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &q), -EAGAIN);
 	/* The same name on the other device is another claim. */
-	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 0), 1), 0);
+	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 0), 1), 0);
 	q = take(rt, "SSL_INT_0");
 	ck_assert_uint_eq(accel_of(q), 0);
 	ck_assert_int_eq(qat_proc_release(q), 0);
-	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 0), 0), 0);
-	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 1), 0), 0);
+	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 0), 0), 0);
+	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 1), 0), 0);
 	q = NULL;
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &q), -ENODEV);
 	ck_assert_ptr_null(q);
@@ -352,10 +324,10 @@ START_TEST(bad_requests)
 	struct qat_rt *rt;
 
 	ssl_conf(0, NULL, 1, NULL);
-	qt_write(dir, "c62x_dev1.conf",
+	qt_write(qt_dir, "c62x_dev1.conf",
 		 "[GENERAL]\nSimDevice = c62x\nSimStarted = 0\n"
 		 "[DC]\nNumProcesses = 1\n[NOPROC]\nA = 1\n");
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_acquire(NULL, "SSL", NULL, &p), -EINVAL);
 	ck_assert_int_eq(qat_proc_acquire(rt, NULL, NULL, &p), -EINVAL);
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, NULL), -EINVAL);
@@ -385,7 +357,7 @@ START_TEST(bad_requests)
 	ck_assert_ptr_nonnull(strstr(log_last, "MISSING_SEC"));
 	/* Only on a stopped device: -ENODEV. No NumProcesses: -ENOENT. */
 	ck_assert_int_eq(qat_proc_acquire(rt, "DC", NULL, &p), -ENODEV);
-	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 1), 1), 0);
+	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 1), 1), 0);
 	ck_assert_int_eq(qat_proc_acquire(rt, "NOPROC", NULL, &p), -ENOENT);
 	ck_assert_int_eq(qat_proc_acquire(rt, "DC", NULL, &p), 0);
 	ck_assert_str_eq(qat_proc_name(p), "DC_INT_0");
@@ -406,7 +378,7 @@ START_TEST(second_release_is_an_error)
 	struct qat_rt *rt;
 
 	ssl_conf(0, NULL, 2, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	p = take(rt, "SSL_INT_0");
 	ck_assert_int_eq(qat_proc_release(p), 0);
 	ck_assert_int_eq(qat_proc_release(p), -EBADF);
@@ -420,7 +392,7 @@ START_TEST(second_release_is_an_error)
 	/* Close with a claim held: the claim ends with the runtime. */
 	take(rt, "SSL_INT_0");
 	qat_rt_close(rt);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0);
 	qat_rt_close(rt);
 }
@@ -435,7 +407,7 @@ START_TEST(registry_mode)
 	struct stat st;
 
 	ssl_conf(0, NULL, 1, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	p = take(rt, "SSL_INT_0");
 	ck_assert_int_eq(stat(reg_file, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
@@ -443,13 +415,13 @@ START_TEST(registry_mode)
 	qat_rt_close(rt);
 
 	/* A group-shared registry (0660; the group comes from the dir). */
-	snprintf(reg, sizeof(reg), "%s/shared", dir);
-	o.config_path = dir;
+	snprintf(reg, sizeof(reg), "%s/shared", qt_dir);
+	o.config_path = qt_dir;
 	o.registry_path = reg;
 	o.registry_mode = 0660;
 	ck_assert_int_eq(qat_rt_open(&o, &rt), 0);
 	p = take(rt, "SSL_INT_0");
-	snprintf(reg, sizeof(reg), "%s/shared.proc", dir);
+	snprintf(reg, sizeof(reg), "%s/shared.proc", qt_dir);
 	ck_assert_int_eq(stat(reg, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0660);
 	ck_assert_int_eq(qat_proc_release(p), 0);
@@ -489,7 +461,7 @@ static void check_wakes(enum holder_end how, int want_status)
 {
 	volatile int *ready = shared(sizeof(int));
 	struct qat_proc *p = NULL;
-	struct qat_rt *rt = qt_rt_open(dir);
+	struct qat_rt *rt = qt_rt_open(qt_dir);
 	uint64_t t0, dt;
 	pid_t pid;
 
@@ -504,7 +476,7 @@ static void check_wakes(enum holder_end how, int want_status)
 	ck_assert_int_eq(qat_proc_release(p), 0);
 	if (how == END_RELEASE)
 		kill(pid, SIGKILL);
-	ck_assert_int_eq(reap(pid), want_status);
+	ck_assert_int_eq(qt_reap(pid), want_status);
 	qat_rt_close(rt);
 	munmap((void *)ready, sizeof(int));
 }
@@ -539,7 +511,7 @@ START_TEST(wait_times_out)
 	pid_t pid;
 
 	ssl_conf(0, NULL, 1, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	pid = holder(rt, END_RELEASE, 700, ready);
 	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
 	t0 = now_ms();
@@ -556,7 +528,7 @@ START_TEST(wait_times_out)
 	ck_assert_int_eq(try_take(rt, 0, 0, &p), 0);
 	ck_assert_int_eq(qat_proc_release(p), 0);
 	kill(pid, SIGKILL);
-	reap(pid);
+	qt_reap(pid);
 	qat_rt_close(rt);
 	munmap((void *)ready, sizeof(int));
 }
@@ -597,7 +569,7 @@ static void check_fifo(int n, int dead)
 	int k, i, queued = 0;
 
 	ssl_conf(0, NULL, 1, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	p = take(rt, "SSL_INT_0");
 	for (k = 0; k < n; k++) {
 		pids[k] = fifo_waiter(rt, o, k);
@@ -605,13 +577,13 @@ static void check_fifo(int n, int dead)
 	}
 	if (dead >= 0) {
 		kill(pids[dead], SIGKILL);
-		ck_assert_int_eq(reap(pids[dead]), 128 + SIGKILL);
+		ck_assert_int_eq(qt_reap(pids[dead]), 128 + SIGKILL);
 	}
 	/* Newcomers do not jump the queue, even when a name is free. */
 	ck_assert_int_eq(qat_proc_release(p), 0);
 	for (k = 0; k < n; k++)
 		if (k != dead)
-			ck_assert_int_eq(reap(pids[k]), 0);
+			ck_assert_int_eq(qt_reap(pids[k]), 0);
 	for (i = 0, k = 0; k < n; k++) {
 		if (k == dead)
 			continue;
@@ -675,7 +647,7 @@ START_TEST(newcomer_waits_its_turn)
 	pid_t pid;
 
 	ssl_conf(0, NULL, 2, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	p = take(rt, "SSL_INT_0");
 	q = take(rt, "SSL_INT_1");
 	pid = fifo_waiter(rt, o, 0);
@@ -686,7 +658,7 @@ START_TEST(newcomer_waits_its_turn)
 	q = NULL;
 	ck_assert_int_eq(try_take(rt, 0, 0, &q), -EAGAIN);
 	kill(pid, SIGCONT);
-	ck_assert_int_eq(reap(pid), 0);
+	ck_assert_int_eq(qt_reap(pid), 0);
 	ck_assert_int_eq(o->who[0], 0);
 	q = take(rt, "SSL_INT_1");
 	ck_assert_int_eq(qat_proc_release(q), 0);
@@ -706,39 +678,39 @@ static void die_hook(int where)
 		raise(SIGKILL);
 }
 
+/* A child that try_take()s and is SIGKILLed at hook point `where`. */
+static void child_killed_at(struct qat_rt *rt, int where, int wait,
+			    int timeout_ms)
+{
+	struct qat_proc *p;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		hook_at = where;
+		qat_proc_test_hook = die_hook;
+		try_take(rt, wait, timeout_ms, &p);
+		_exit(0);
+	}
+	ck_assert_int_eq(qt_reap(pid), 128 + SIGKILL);
+}
+
 START_TEST(death_inside_the_lock_is_repaired)
 {
 	struct qat_proc *p, *q;
 	struct qat_rt *rt;
-	pid_t pid;
 
 	ssl_conf(0, NULL, 2, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	/* Killed halfway through writing its claim. */
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		hook_at = PROC_HOOK_TAKE;
-		qat_proc_test_hook = die_hook;
-		try_take(rt, 0, 0, &p);
-		_exit(0);
-	}
-	ck_assert_int_eq(reap(pid), 128 + SIGKILL);
+	child_killed_at(rt, PROC_HOOK_TAKE, 0, 0);
 	p = take(rt, "SSL_INT_0");
 	ck_assert_uint_eq(seg_repairs(), 1);
 	q = take(rt, "SSL_INT_1");
 	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 2);
 
 	/* Killed halfway through joining the queue. */
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		hook_at = PROC_HOOK_ENQUEUE;
-		qat_proc_test_hook = die_hook;
-		try_take(rt, 1, 5000, &p);
-		_exit(0);
-	}
-	ck_assert_int_eq(reap(pid), 128 + SIGKILL);
+	child_killed_at(rt, PROC_HOOK_ENQUEUE, 1, 5000);
 	ck_assert_int_eq(qat_proc_release(q), 0);
 	q = take(rt, "SSL_INT_1");
 	ck_assert_uint_eq(seg_repairs(), 2);
@@ -757,10 +729,10 @@ START_TEST(dead_holder_name_taken_back_in_order)
 	pid_t pid;
 
 	ssl_conf(0, NULL, 3, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	a = take(rt, "SSL_INT_0");
 	pid = holder(rt, END_KILL9, 0, ready);
-	ck_assert_int_eq(reap(pid), 128 + SIGKILL);
+	ck_assert_int_eq(qt_reap(pid), 128 + SIGKILL);
 	ck_assert_int_eq(get_int(ready), 1);
 	/* Slot 1 still says TAKEN, but no one holds it: list skips it and
 	 * the next claim takes it before 2. */
@@ -777,15 +749,6 @@ END_TEST
 
 /* ---- the registry file -------------------------------------------------- */
 
-static int open_on(const char *cfgdir, const char *reg, struct qat_rt **rt)
-{
-	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_PCI };
-
-	o.config_path = cfgdir;
-	o.registry_path = reg;
-	return qat_rt_open(&o, rt);
-}
-
 START_TEST(other_configuration_refused)
 {
 	char other[4200], reg[4200];
@@ -793,12 +756,12 @@ START_TEST(other_configuration_refused)
 	struct qat_proc *p, *q = NULL;
 
 	ssl_conf(0, NULL, 2, NULL);
-	snprintf(other, sizeof(other), "%s/other", dir);
-	snprintf(reg, sizeof(reg), "%s/registry", dir);
+	snprintf(other, sizeof(other), "%s/other", qt_dir);
+	snprintf(reg, sizeof(reg), "%s/registry", qt_dir);
 	ck_assert_int_eq(mkdir(other, 0700), 0);
 	qt_sim_conf(other, "4xxx", 0, NULL, "[SSL]\nNumProcesses = 3\n");
-	ck_assert_int_eq(open_on(dir, reg, &a), 0);
-	ck_assert_int_eq(open_on(other, reg, &b), 0);
+	ck_assert_int_eq(qt_rt_try_open_reg(qt_dir, reg, &a), 0);
+	ck_assert_int_eq(qt_rt_try_open_reg(other, reg, &b), 0);
 	p = take(a, "SSL_INT_0");
 	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
 	ck_assert_int_eq(qat_proc_acquire(b, "SSL", NULL, &q), -ESTALE);
@@ -828,26 +791,26 @@ START_TEST(corrupt_registry_refused)
 	uint32_t big = 12345;
 
 	ssl_conf(0, NULL, 2, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0); /* creates it */
 	qat_rt_close(rt);
 
 	scribble(0, "garbage!", 8); /* the magic */
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPROTO);
 	qat_rt_close(rt);
 
 	unlink(reg_file);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0);
 	qat_rt_close(rt);
 	scribble(offsetof(struct proc_seg, nslots), &big, sizeof(big));
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPROTO);
 	qat_rt_close(rt);
 
 	ck_assert_int_eq(truncate(reg_file, 100), 0);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPROTO);
 	ck_assert_ptr_null(p);
 	qat_rt_close(rt);
@@ -861,9 +824,9 @@ START_TEST(symlink_refused)
 	struct qat_rt *rt;
 
 	ssl_conf(0, NULL, 2, NULL);
-	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	snprintf(target, sizeof(target), "%s/elsewhere", qt_dir);
 	ck_assert_int_eq(symlink(target, reg_file), 0);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -ELOOP);
 	ck_assert_int_eq(access(target, F_OK), -1); /* nothing made there */
 	qat_rt_close(rt);
@@ -880,7 +843,7 @@ START_TEST(fork_child_does_not_inherit)
 	pid_t pid, parent = getpid();
 
 	ssl_conf(0, NULL, 3, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	p = take(rt, "SSL_INT_0");
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
@@ -900,7 +863,7 @@ START_TEST(fork_child_does_not_inherit)
 			_exit(5);
 		_exit(0);
 	}
-	ck_assert_int_eq(reap(pid), 0);
+	ck_assert_int_eq(qt_reap(pid), 0);
 	ck_assert_int_eq(qat_proc_list(rt, c, 4), 1);
 	ck_assert_str_eq(c[0].name, "SSL_INT_0");
 	ck_assert_int_eq(qat_proc_release(p), 0);
@@ -922,7 +885,7 @@ START_TEST(claim_dies_with_parent_not_child)
 	pid_t pid, gc;
 
 	ssl_conf(0, NULL, 1, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -937,7 +900,7 @@ START_TEST(claim_dies_with_parent_not_child)
 		set_int(grandchild, gc);
 		_exit(0);
 	}
-	ck_assert_int_eq(reap(pid), 0);
+	ck_assert_int_eq(qt_reap(pid), 0);
 	ck_assert_int_gt(get_int(grandchild), 0);
 	ck_assert_int_eq(wait_int(&grandchild[1], 1, 5000), 1);
 	ck_assert_int_eq(kill(get_int(grandchild), 0), 0); /* still there */
@@ -981,7 +944,7 @@ START_TEST(exec_leaks_no_fd)
 	pid_t pid;
 
 	ssl_conf(0, NULL, 4, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	p = take(rt, "SSL_INT_0");
 	q = take(rt, "SSL_INT_1");
 	ck_assert_int_eq(qat_proc_release(q), 0); /* leaves a pooled fd */
@@ -997,7 +960,7 @@ START_TEST(exec_leaks_no_fd)
 		execl(prog, prog, "registry.proc", (char *)NULL);
 		_exit(99);
 	}
-	ck_assert_int_eq(reap(pid), 0); /* its exit code is the fd count */
+	ck_assert_int_eq(qt_reap(pid), 0); /* its exit code is the fd count */
 	ck_assert_int_eq(qat_proc_release(p), 0);
 	ck_assert_int_eq(qat_proc_release(q), 0);
 	qat_rt_close(rt);
@@ -1116,7 +1079,7 @@ static int storm_kill(pid_t pid, uint64_t inc)
 {
 	__atomic_store_n(&storm->killed[inc], 1, __ATOMIC_SEQ_CST);
 	kill(pid, SIGKILL);
-	return reap(pid) == 128 + SIGKILL;
+	return qt_reap(pid) == 128 + SIGKILL;
 }
 
 static void storm_after(struct qat_rt *rt)
@@ -1147,7 +1110,7 @@ START_TEST(crash_storm)
 
 	storm = shared(sizeof(*storm));
 	ssl_conf(0, NULL, STORM_NAMES, NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0); /* attach first */
 	for (w = 0; w < STORM_WORKERS; w++) {
 		incs[w] = next_inc++;
@@ -1196,7 +1159,7 @@ Suite *proc_suite(void)
 	TCase *forks = tcase_create("fork");
 	TCase *st = tcase_create("storm");
 
-	tcase_add_checked_fixture(naming, setup, teardown);
+	tcase_add_checked_fixture(naming, setup, qt_dir_teardown);
 	tcase_add_test(naming, sixty_four_at_once);
 	tcase_add_test(naming, limit_dev_access_two_devices);
 	tcase_add_test(naming, stopped_devices_skipped);
@@ -1205,7 +1168,7 @@ Suite *proc_suite(void)
 	tcase_add_test(naming, registry_mode);
 	suite_add_tcase(s, naming);
 
-	tcase_add_checked_fixture(waiting, setup, teardown);
+	tcase_add_checked_fixture(waiting, setup, qt_dir_teardown);
 	tcase_add_test(waiting, waiter_wakes_on_release);
 	tcase_add_test(waiting, waiter_wakes_on_exit);
 	tcase_add_test(waiting, waiter_wakes_on_kill9);
@@ -1215,18 +1178,18 @@ Suite *proc_suite(void)
 	tcase_add_test(waiting, newcomer_waits_its_turn);
 	suite_add_tcase(s, waiting);
 
-	tcase_add_checked_fixture(crash, setup, teardown);
+	tcase_add_checked_fixture(crash, setup, qt_dir_teardown);
 	tcase_add_test(crash, death_inside_the_lock_is_repaired);
 	tcase_add_test(crash, dead_holder_name_taken_back_in_order);
 	suite_add_tcase(s, crash);
 
-	tcase_add_checked_fixture(file, setup, teardown);
+	tcase_add_checked_fixture(file, setup, qt_dir_teardown);
 	tcase_add_test(file, other_configuration_refused);
 	tcase_add_test(file, corrupt_registry_refused);
 	tcase_add_test(file, symlink_refused);
 	suite_add_tcase(s, file);
 
-	tcase_add_checked_fixture(forks, setup, teardown);
+	tcase_add_checked_fixture(forks, setup, qt_dir_teardown);
 	tcase_add_test(forks, fork_child_does_not_inherit);
 	tcase_add_test(forks, claim_dies_with_parent_not_child);
 	tcase_add_test(forks, exec_leaks_no_fd);
@@ -1238,7 +1201,7 @@ Suite *proc_suite(void)
 	tcase_set_timeout(crash, 60);
 	tcase_set_timeout(file, 60);
 	tcase_set_timeout(forks, 60);
-	tcase_add_checked_fixture(st, setup, teardown);
+	tcase_add_checked_fixture(st, setup, qt_dir_teardown);
 	tcase_set_timeout(st, storm_seconds() + 90);
 	tcase_add_test(st, crash_storm);
 	suite_add_tcase(s, st);

@@ -17,32 +17,21 @@
 #include "util.h"
 #include "state_priv.h"
 
-static char *dir;
 static struct qat_rt *rt;
 
 static void setup(void)
 {
-	dir = qt_tmpdir();
-	qt_sim_conf(dir, "4xxx", 0, NULL, NULL);
-	qt_sim_conf(dir, "c62x", 1, "SimStarted = 0\n", NULL);
-	rt = qt_rt_open(dir);
+	qt_dir_setup();
+	qt_sim_conf(qt_dir, "4xxx", 0, NULL, NULL);
+	qt_sim_conf(qt_dir, "c62x", 1, "SimStarted = 0\n", NULL);
+	rt = qt_rt_open(qt_dir);
 }
 
 static void teardown(void)
 {
 	qat_rt_close(rt);
 	rt = NULL;
-	qt_rmtree(dir);
-	free(dir);
-	dir = NULL;
-}
-
-static struct qat_dev *dev_at(struct qat_rt *r, unsigned int i)
-{
-	struct qat_dev *dev = NULL;
-
-	ck_assert_int_eq(qat_dev_get(r, i, &dev), 0);
-	return dev;
+	qt_dir_teardown();
 }
 
 static struct qat_state_sub *subscribe(unsigned int mask, unsigned int flags)
@@ -58,7 +47,7 @@ static struct qat_state_sub *subscribe(unsigned int mask, unsigned int flags)
 
 static void publish(unsigned int dev, int event)
 {
-	ck_assert_int_eq(qat_state_publish(rt, dev_at(rt, dev), event), 0);
+	ck_assert_int_eq(qat_state_publish(rt, qt_dev_at(rt, dev), event), 0);
 }
 
 static struct qat_state_event expect(struct qat_state_sub *sub,
@@ -100,15 +89,6 @@ static int readable(struct qat_state_sub *sub, int ms)
 		}                                                            \
 	} while (0)
 
-static void wait_ok(pid_t pid)
-{
-	int status;
-
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "child %d: status 0x%x", (int)pid, status);
-}
-
 static void wait_byte(int fd)
 {
 	char c;
@@ -144,21 +124,21 @@ START_TEST(bad_values)
 	big.future = 0; /* a newer caller's options are fine while zero */
 	ck_assert_int_eq(qat_state_subscribe(rt, 0, &big.o, &sub), 0);
 
-	ck_assert_int_eq(qat_state_publish(rt, dev_at(rt, 0), -1), -EINVAL);
-	ck_assert_int_eq(qat_state_publish(rt, dev_at(rt, 0),
+	ck_assert_int_eq(qat_state_publish(rt, qt_dev_at(rt, 0), -1), -EINVAL);
+	ck_assert_int_eq(qat_state_publish(rt, qt_dev_at(rt, 0),
 					   QAT_EVENT_COUNT), -EINVAL);
-	ck_assert_int_eq(qat_state_publish(NULL, dev_at(rt, 0), 4), -EINVAL);
+	ck_assert_int_eq(qat_state_publish(NULL, qt_dev_at(rt, 0), 4), -EINVAL);
 	ck_assert_int_eq(qat_state_publish(rt, NULL, 4), -EINVAL);
 	dir2 = qt_tmpdir();
 	qt_sim_conf(dir2, "4xxx", 0, NULL, NULL);
 	other = qt_rt_open(dir2);
-	ck_assert_int_eq(qat_state_publish(rt, dev_at(other, 0), 4), -EINVAL);
+	ck_assert_int_eq(qat_state_publish(rt, qt_dev_at(other, 0), 4),
+			 -EINVAL);
 	qat_rt_close(other);
-	qt_rmtree(dir2);
-	free(dir2);
+	qt_tmpdir_free(dir2);
 
-	ck_assert_int_eq(qat_sim_inject_event(dev_at(rt, 0), 11), -EINVAL);
-	ck_assert_int_eq(qat_sim_inject_event(dev_at(rt, 0), -5), -EINVAL);
+	ck_assert_int_eq(qat_sim_inject_event(qt_dev_at(rt, 0), 11), -EINVAL);
+	ck_assert_int_eq(qat_sim_inject_event(qt_dev_at(rt, 0), -5), -EINVAL);
 	ck_assert_int_eq(qat_sim_inject_event(NULL, 4), -EINVAL);
 
 	ck_assert_int_eq(qat_state_read(NULL, &ev), -EINVAL);
@@ -205,8 +185,8 @@ START_TEST(record_fields)
 	ck_assert_int_eq(adf.dev_state, QAT_EVENT_RESTARTED);
 	ck_assert_int_eq(adf.dev_id, 1);
 	ck_assert_int_eq(qat_state_read_adf(sub, &adf), -EAGAIN);
-	ck_assert_int_eq(qat_dev_state(dev_at(rt, 1)), QAT_EVENT_RESTARTED);
-	ck_assert_int_eq(qat_dev_state(dev_at(rt, 0)), QAT_EVENT_RESTARTING);
+	ck_assert_int_eq(qat_dev_state(qt_dev_at(rt, 1)), QAT_EVENT_RESTARTED);
+	ck_assert_int_eq(qat_dev_state(qt_dev_at(rt, 0)), QAT_EVENT_RESTARTING);
 	qat_state_unsubscribe(sub);
 }
 END_TEST
@@ -256,8 +236,8 @@ START_TEST(current_state_first)
 	struct qat_state_event ev;
 
 	/* Before anything is published: derived from the devices. */
-	ck_assert_int_eq(qat_dev_state(dev_at(rt, 0)), QAT_EVENT_START);
-	ck_assert_int_eq(qat_dev_state(dev_at(rt, 1)), QAT_EVENT_INIT);
+	ck_assert_int_eq(qat_dev_state(qt_dev_at(rt, 0)), QAT_EVENT_START);
+	ck_assert_int_eq(qat_dev_state(qt_dev_at(rt, 1)), QAT_EVENT_INIT);
 	publish(1, QAT_EVENT_ERROR);
 	plain = subscribe(0, 0);
 	sub = subscribe(QAT_EVENT_BIT(QAT_EVENT_RESTARTED),
@@ -287,11 +267,11 @@ START_TEST(reset_publishes)
 {
 	struct qat_state_sub *sub = subscribe(0, 0);
 
-	ck_assert_int_eq(qat_dev_reset(dev_at(rt, 1)), 0);
+	ck_assert_int_eq(qat_dev_reset(qt_dev_at(rt, 1)), 0);
 	expect(sub, 1, QAT_EVENT_RESTARTING);
 	expect(sub, 1, QAT_EVENT_RESTARTED);
 	expect_none(sub);
-	ck_assert_int_eq(qat_dev_state(dev_at(rt, 1)), QAT_EVENT_RESTARTED);
+	ck_assert_int_eq(qat_dev_state(qt_dev_at(rt, 1)), QAT_EVENT_RESTARTED);
 	qat_state_unsubscribe(sub);
 }
 END_TEST
@@ -300,20 +280,20 @@ START_TEST(sim_sources)
 {
 	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
 
-	ck_assert_int_eq(qat_sim_inject_event(dev_at(rt, 1),
+	ck_assert_int_eq(qat_sim_inject_event(qt_dev_at(rt, 1),
 					      QAT_EVENT_SLICE_HANG), 0);
-	ck_assert_int_eq(qat_sim_inject_event(dev_at(rt, 0),
+	ck_assert_int_eq(qat_sim_inject_event(qt_dev_at(rt, 0),
 					      QAT_EVENT_ERROR), 0);
 	expect(sub, 1, QAT_EVENT_SLICE_HANG);
 	expect(sub, 0, QAT_EVENT_ERROR);
 	/* Start and stop are events when they change something. */
-	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 0), 0), 0);
-	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 0), 0), 0);
-	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 0), 1), 0);
+	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 0), 0), 0);
+	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 0), 0), 0);
+	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 0), 1), 0);
 	expect(sub, 0, QAT_EVENT_STOP);
 	expect(sub, 0, QAT_EVENT_START);
 	expect_none(sub);
-	ck_assert_int_eq(qat_dev_state(dev_at(rt, 0)), QAT_EVENT_START);
+	ck_assert_int_eq(qat_dev_state(qt_dev_at(rt, 0)), QAT_EVENT_START);
 	qat_state_unsubscribe(sub);
 }
 END_TEST
@@ -437,7 +417,7 @@ static void child_subscriber(int ready, unsigned int nsubs)
 	struct qat_rt *crt = NULL;
 	unsigned int i;
 
-	CHILD_CHECK(qt_rt_try_open(dir, &crt) == 0, 2);
+	CHILD_CHECK(qt_rt_try_open(qt_dir, &crt) == 0, 2);
 	for (i = 0; i < nsubs; i++)
 		CHILD_CHECK(qat_state_subscribe(crt, QAT_EVENT_MASK_ALL, NULL,
 						&subs[i]) == 0, 3);
@@ -482,16 +462,16 @@ START_TEST(fan_out_across_processes)
 	pub = fork();
 	ck_assert_int_ge(pub, 0);
 	if (pub == 0) {
-		CHILD_CHECK(qt_rt_try_open(dir, &crt) == 0, 2);
+		CHILD_CHECK(qt_rt_try_open(qt_dir, &crt) == 0, 2);
 		CHILD_CHECK(read(go[0], &c, 1) == 1, 3);
 		publish_series(crt, 1);
 		_exit(0);
 	}
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
 	publish_series(rt, 0);
-	wait_ok(pub);
+	ck_assert_int_eq(qt_reap(pub), 0);
 	for (i = 0; i < 8; i++)
-		wait_ok(kids[i]);
+		ck_assert_int_eq(qt_reap(kids[i]), 0);
 	ck_assert_int_eq(qat_state_live_subscribers(rt), 0);
 }
 END_TEST
@@ -514,13 +494,13 @@ START_TEST(wakeup_across_processes)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		CHILD_CHECK(qt_rt_try_open(dir, &crt) == 0, 2);
+		CHILD_CHECK(qt_rt_try_open(qt_dir, &crt) == 0, 2);
 		CHILD_CHECK(read(go[0], &c, 1) == 1, 3);
 		usleep(100 * 1000); /* the parent is asleep in poll() */
-		CHILD_CHECK(qat_state_publish(crt, dev_at(crt, 1),
+		CHILD_CHECK(qat_state_publish(crt, qt_dev_at(crt, 1),
 					      QAT_EVENT_ERROR) == 0, 4);
 		CHILD_CHECK(read(go[0], &c, 1) == 1, 5);
-		CHILD_CHECK(qat_state_publish(crt, dev_at(crt, 0),
+		CHILD_CHECK(qat_state_publish(crt, qt_dev_at(crt, 0),
 					      QAT_EVENT_RESTARTING) == 0, 6);
 		_exit(0);
 	}
@@ -537,7 +517,7 @@ START_TEST(wakeup_across_processes)
 	expect(sub, 0, QAT_EVENT_RESTARTING);
 	expect_none(sub);
 	ck_assert_int_eq(readable(sub, 0), 0);
-	wait_ok(pid);
+	ck_assert_int_eq(qt_reap(pid), 0);
 	close(ep);
 	qat_state_unsubscribe(sub);
 }
@@ -598,7 +578,7 @@ static pid_t spawn_sleeper(int with_grandchild, pid_t *grandchild)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
-		CHILD_CHECK(qt_rt_try_open(dir, &crt) == 0, 2);
+		CHILD_CHECK(qt_rt_try_open(qt_dir, &crt) == 0, 2);
 		CHILD_CHECK(qat_state_subscribe(crt, QAT_EVENT_MASK_ALL, NULL,
 						&sub) == 0, 3);
 		if (with_grandchild) {
@@ -700,7 +680,7 @@ START_TEST(fork_semantics)
 		 * and for publishing. */
 		CHILD_CHECK(qat_state_subscribe(rt, QAT_EVENT_MASK_ALL, NULL,
 						&mine) == 0, 4);
-		CHILD_CHECK(qat_state_publish(rt, dev_at(rt, 1),
+		CHILD_CHECK(qat_state_publish(rt, qt_dev_at(rt, 1),
 					      QAT_EVENT_ERROR) == 0, 5);
 		CHILD_CHECK(qat_state_read(mine, &ev) == 0, 6);
 		CHILD_CHECK(ev.dev_id == 1 && ev.event == QAT_EVENT_ERROR, 7);
@@ -709,7 +689,7 @@ START_TEST(fork_semantics)
 		qat_state_unsubscribe(mine);
 		_exit(0);
 	}
-	wait_ok(pid);
+	ck_assert_int_eq(qt_reap(pid), 0);
 	ck_assert_int_eq(readable(sub, 0), 1);
 	expect(sub, 1, QAT_EVENT_ERROR);
 	expect_none(sub);
@@ -782,26 +762,21 @@ START_TEST(conflicting_devices)
 	struct qat_rt *other = NULL;
 	struct qat_state_sub *sub = NULL;
 	char *dir2 = qt_tmpdir();
-	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_PCI };
 	char reg[4096];
 
 	publish(0, QAT_EVENT_START);
 	qt_sim_conf(dir2, "4xxx", 0, "SimPciAddress = 0000:3d:00.0\n", NULL);
-	snprintf(reg, sizeof(reg), "%s/registry", dir);
-	o.config_path = dir2;
-	o.registry_path = reg;
-	ck_assert_int_eq(qat_rt_open(&o, &other), 0);
+	snprintf(reg, sizeof(reg), "%s/registry", qt_dir);
+	ck_assert_int_eq(qt_rt_try_open_reg(dir2, reg, &other), 0);
 	ck_assert_int_eq(qat_state_subscribe(other, 0, NULL, &sub), -ESTALE);
-	ck_assert_int_eq(qat_state_publish(other, dev_at(other, 0), 4),
+	ck_assert_int_eq(qat_state_publish(other, qt_dev_at(other, 0), 4),
 			 -ESTALE);
 	qat_rt_close(other);
 	/* A subset of the same devices is fine. */
-	qt_rmtree(dir2);
-	free(dir2);
+	qt_tmpdir_free(dir2);
 	dir2 = qt_tmpdir();
 	qt_sim_conf(dir2, "c62x", 1, NULL, NULL);
-	o.config_path = dir2;
-	ck_assert_int_eq(qat_rt_open(&o, &other), 0);
+	ck_assert_int_eq(qt_rt_try_open_reg(dir2, reg, &other), 0);
 	ck_assert_int_eq(qat_state_subscribe(other, 0, NULL, &sub), 0);
 	publish(1, QAT_EVENT_ERROR);
 	{
@@ -812,8 +787,7 @@ START_TEST(conflicting_devices)
 	}
 	qat_state_unsubscribe(sub);
 	qat_rt_close(other);
-	qt_rmtree(dir2);
-	free(dir2);
+	qt_tmpdir_free(dir2);
 }
 END_TEST
 
@@ -821,12 +795,12 @@ END_TEST
 START_TEST(outlives_runtime)
 {
 	struct qat_state_sub *sub = subscribe(0, 0);
-	struct qat_rt *other = qt_rt_open(dir);
+	struct qat_rt *other = qt_rt_open(qt_dir);
 	struct qat_state_event ev;
 
 	qat_rt_close(rt);
 	rt = NULL;
-	ck_assert_int_eq(qat_state_publish(other, dev_at(other, 0),
+	ck_assert_int_eq(qat_state_publish(other, qt_dev_at(other, 0),
 					   QAT_EVENT_ERROR), 0);
 	ck_assert_int_eq(qat_state_read(sub, &ev), 0);
 	ck_assert_int_eq(ev.event, QAT_EVENT_ERROR);
@@ -846,7 +820,7 @@ static void req_seen(struct qat_dev *dev, unsigned int index,
 START_TEST(watch_interrupts)
 {
 	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
-	struct qat_dev *dev = dev_at(rt, 0);
+	struct qat_dev *dev = qt_dev_at(rt, 0);
 	int seen[2];
 
 	ck_assert_int_eq(qat_state_watch(NULL, 0), -EINVAL);
@@ -909,7 +883,7 @@ START_TEST(watch_uevents)
 	/* Not watched yet: nothing. */
 	ck_assert_int_eq(qat_state_uevent_dispatch(rt, msg, sizeof(msg) - 1),
 			 0);
-	ret = qat_state_watch(dev_at(rt, 1), QAT_STATE_WATCH_UEVENT);
+	ret = qat_state_watch(qt_dev_at(rt, 1), QAT_STATE_WATCH_UEVENT);
 	ck_assert_msg(ret == 0, "watch: %s", qat_strerror(ret));
 	ck_assert_int_eq(qat_state_uevent_dispatch(rt, msg, sizeof(msg) - 1),
 			 1);
@@ -921,13 +895,13 @@ START_TEST(watch_uevents)
 			 -EINVAL);
 	expect_none(sub);
 	/* Both sources at once, then neither: the listener stops. */
-	ck_assert_int_eq(qat_state_watch(dev_at(rt, 1), QAT_STATE_WATCH_ALL),
+	ck_assert_int_eq(qat_state_watch(qt_dev_at(rt, 1), QAT_STATE_WATCH_ALL),
 			 0);
-	ck_assert_int_eq(qat_state_watch(dev_at(rt, 1), 0), 0);
+	ck_assert_int_eq(qat_state_watch(qt_dev_at(rt, 1), 0), 0);
 	ck_assert_int_eq(qat_state_uevent_dispatch(rt, msg, sizeof(msg) - 1),
 			 0);
 	expect_none(sub);
-	ck_assert_int_eq(qat_state_watch(dev_at(rt, 0), QAT_STATE_WATCH_ALL),
+	ck_assert_int_eq(qat_state_watch(qt_dev_at(rt, 0), QAT_STATE_WATCH_ALL),
 			 0);
 	qat_state_unsubscribe(sub);
 }

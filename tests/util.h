@@ -4,6 +4,7 @@
 #define QAT_TEST_UTIL_H
 
 #include <check.h>
+#include <sys/types.h>
 #include <qat/qatrt.h>
 
 /* A fresh directory under $TMPDIR (or /tmp); the caller frees the path. */
@@ -12,6 +13,16 @@ char *qt_tmpdir(void);
 void qt_write(const char *dir, const char *name, const char *text);
 /* Remove a directory tree made by qt_tmpdir(). */
 void qt_rmtree(const char *dir);
+/* qt_rmtree(), then free the path (NULL is fine). */
+void qt_tmpdir_free(char *dir);
+
+/*
+ * The checked fixture most suites use: qt_dir_setup() makes qt_dir a fresh
+ * qt_tmpdir(), qt_dir_teardown() removes and frees it.
+ */
+extern char *qt_dir;
+void qt_dir_setup(void);
+void qt_dir_teardown(void);
 
 /*
  * Write a simulated device configuration dir/<type>_dev<id>.conf:
@@ -28,5 +39,14 @@ void qt_sim_conf(const char *dir, const char *type, unsigned int id,
 struct qat_rt *qt_rt_open(const char *config);
 /* The same, returning the error instead. */
 int qt_rt_try_open(const char *config, struct qat_rt **out);
+/* The same with the registry at `registry` (e.g. another test's). */
+int qt_rt_try_open_reg(const char *config, const char *registry,
+		       struct qat_rt **out);
+
+/* Device i of rt; fails the test when there is none. */
+struct qat_dev *qt_dev_at(struct qat_rt *rt, unsigned int i);
+
+/* Wait for child pid: its exit status, 128 + signal, or -1 on error. */
+int qt_reap(pid_t pid);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "util.h"
 
@@ -44,6 +45,25 @@ void qt_rmtree(const char *dir)
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+void qt_tmpdir_free(char *dir)
+{
+	qt_rmtree(dir);
+	free(dir);
+}
+
+char *qt_dir;
+
+void qt_dir_setup(void)
+{
+	qt_dir = qt_tmpdir();
+}
+
+void qt_dir_teardown(void)
+{
+	qt_tmpdir_free(qt_dir);
+	qt_dir = NULL;
+}
+
 void qt_sim_conf(const char *dir, const char *type, unsigned int id,
 		 const char *general, const char *sections)
 {
@@ -57,16 +77,23 @@ void qt_sim_conf(const char *dir, const char *type, unsigned int id,
 	free(text);
 }
 
-int qt_rt_try_open(const char *config, struct qat_rt **out)
+int qt_rt_try_open_reg(const char *config, const char *registry,
+		       struct qat_rt **out)
 {
 	struct qat_rt_opts o = { .sz = sizeof(o) };
+
+	o.config_path = config;
+	o.registry_path = registry;
+	o.flags = QAT_RT_NO_PCI;
+	return qat_rt_open(&o, out);
+}
+
+int qt_rt_try_open(const char *config, struct qat_rt **out)
+{
 	char reg[4096];
 
 	snprintf(reg, sizeof(reg), "%s/registry", config);
-	o.config_path = config;
-	o.registry_path = reg;
-	o.flags = QAT_RT_NO_PCI;
-	return qat_rt_open(&o, out);
+	return qt_rt_try_open_reg(config, reg, out);
 }
 
 struct qat_rt *qt_rt_open(const char *config)
@@ -77,4 +104,22 @@ struct qat_rt *qt_rt_open(const char *config)
 	ck_assert_msg(ret == 0, "qat_rt_open(%s): %s", config,
 		      qat_strerror(ret));
 	return rt;
+}
+
+struct qat_dev *qt_dev_at(struct qat_rt *rt, unsigned int i)
+{
+	struct qat_dev *dev = NULL;
+
+	ck_assert_int_eq(qat_dev_get(rt, i, &dev), 0);
+	return dev;
+}
+
+int qt_reap(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

@@ -15,11 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
 #include "qat/cfg.h"
+#include "bench.h"
 
 #define NDEV 64
 #define NPROC 64
@@ -34,27 +34,6 @@ struct text {
 };
 
 static volatile uintptr_t sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return v[n / 2];
-}
 
 static void *xmalloc(size_t n)
 {
@@ -116,7 +95,7 @@ static void gen_json(struct text *t, int dev)
 static double time_load(const struct text *t, enum qat_cfg_format fmt,
 			struct qat_cfg **cfgs)
 {
-	double t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	int d;
 
 	for (d = 0; d < NDEV; d++)
@@ -125,12 +104,12 @@ static double time_load(const struct text *t, enum qat_cfg_format fmt,
 			fprintf(stderr, "load of device %d failed\n", d);
 			exit(1);
 		}
-	return now_ns() - t0;
+	return (double)(bench_now_ns() - t0);
 }
 
 static double time_memchr(const struct text *t)
 {
-	double t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	size_t lines = 0, off;
 	const char *nl;
 	int d;
@@ -143,12 +122,12 @@ static double time_memchr(const struct text *t)
 			lines++;
 		}
 	sink = lines;
-	return now_ns() - t0;
+	return (double)(bench_now_ns() - t0);
 }
 
 static double time_jansson(const struct text *t)
 {
-	double t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	json_t *j;
 	int d;
 
@@ -159,7 +138,7 @@ static double time_jansson(const struct text *t)
 		sink = (uintptr_t)j;
 		json_decref(j);
 	}
-	return now_ns() - t0;
+	return (double)(bench_now_ns() - t0);
 }
 
 static void free_all(struct qat_cfg **cfgs)
@@ -188,21 +167,20 @@ static void bench_parse(const struct text *conf, const struct text *flat,
 		free_all(cfgs);
 		peer[r] = time_jansson(json);
 	}
-	a = median(ours, REPS);
-	b = median(floor_, REPS);
-	c = median(ourj, REPS);
-	e = median(peer, REPS);
-	f = median(only, REPS);
-	printf("cfg_parse_only_conf_64dev: %.1f us\n", f / 1e3);
-	printf("cfg_memchr_floor_64dev: %.1f us\n", b / 1e3);
-	printf("cfg_parse_vs_memchr: ratio %.2f (ours/baseline)\n", f / b);
-	printf("cfg_parse_expand_conf_64dev: %.1f us\n", a / 1e3);
-	printf("cfg_parse_expand_conf_per_dev: %.2f us\n", a / 1e3 / NDEV);
-	printf("cfg_expand_vs_parse_only: ratio %.2f (ours/baseline)\n",
-	       a / f);
-	printf("cfg_parse_expand_json_64dev: %.1f us\n", c / 1e3);
-	printf("cfg_jansson_only_64dev: %.1f us\n", e / 1e3);
-	printf("cfg_json_vs_jansson: ratio %.2f (ours/baseline)\n", c / e);
+	a = bench_median(ours, REPS);
+	b = bench_median(floor_, REPS);
+	c = bench_median(ourj, REPS);
+	e = bench_median(peer, REPS);
+	f = bench_median(only, REPS);
+	bench_value("cfg_parse_only_conf_64dev", 1, f / 1e3, "us");
+	bench_value("cfg_memchr_floor_64dev", 1, b / 1e3, "us");
+	bench_ratio("cfg_parse_vs_memchr", f, b);
+	bench_value("cfg_parse_expand_conf_64dev", 1, a / 1e3, "us");
+	bench_value("cfg_parse_expand_conf_per_dev", 2, a / 1e3 / NDEV, "us");
+	bench_ratio("cfg_expand_vs_parse_only", a, f);
+	bench_value("cfg_parse_expand_json_64dev", 1, c / 1e3, "us");
+	bench_value("cfg_jansson_only_64dev", 1, e / 1e3, "us");
+	bench_ratio("cfg_json_vs_jansson", c, e);
 }
 
 /* ---- lookups ---------------------------------------------------------- */
@@ -310,7 +288,7 @@ static void make_queries(struct query *q)
 
 static double time_ours(const struct qat_cfg *cfg, const struct query *q)
 {
-	double t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	const char *v;
 	int r, i;
 
@@ -320,12 +298,12 @@ static double time_ours(const struct qat_cfg *cfg, const struct query *q)
 				exit(1);
 			sink = (uintptr_t)v;
 		}
-	return (now_ns() - t0) / (LOOKUP_ROUNDS * NLOOKUP);
+	return (double)(bench_now_ns() - t0) / (LOOKUP_ROUNDS * NLOOKUP);
 }
 
 static double time_linear(const struct lin_cfg *l, const struct query *q)
 {
-	double t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	const char *v;
 	int r, i;
 
@@ -336,7 +314,7 @@ static double time_linear(const struct lin_cfg *l, const struct query *q)
 				exit(1);
 			sink = (uintptr_t)v;
 		}
-	return (now_ns() - t0) / (LOOKUP_ROUNDS * NLOOKUP);
+	return (double)(bench_now_ns() - t0) / (LOOKUP_ROUNDS * NLOOKUP);
 }
 
 static void bench_lookup(const struct text *conf)
@@ -356,13 +334,13 @@ static void bench_lookup(const struct text *conf)
 		ours[r] = time_ours(cfg, q);
 		lin[r] = time_linear(&l, q);
 	}
-	a = median(ours, REPS);
-	b = median(lin, REPS);
-	printf("cfg_sections_per_dev: %d sections\n",
-	       qat_cfg_section_count(cfg));
-	printf("cfg_lookup: %.1f ns\n", a);
-	printf("cfg_lookup_linear_scan: %.1f ns\n", b);
-	printf("cfg_lookup_vs_linear: ratio %.2f (ours/baseline)\n", a / b);
+	a = bench_median(ours, REPS);
+	b = bench_median(lin, REPS);
+	bench_value("cfg_sections_per_dev", 0, qat_cfg_section_count(cfg),
+		    "sections");
+	bench_value("cfg_lookup", 1, a, "ns");
+	bench_value("cfg_lookup_linear_scan", 1, b, "ns");
+	bench_ratio("cfg_lookup_vs_linear", a, b);
 	lin_free(&l);
 	qat_cfg_free(cfg);
 	free(q);

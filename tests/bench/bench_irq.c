@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -34,6 +33,7 @@
 #endif
 
 #include "qat/qatrt.h"
+#include "bench.h"
 
 #define MAXVEC 64
 #define ROUNDS 7
@@ -50,14 +50,6 @@ static cpu_set_t consumer_cpus;
 static bool pin_consumers;
 static __thread bool pinned;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* The consumer side of one interrupt, identical for all three. */
 static void consume(void)
 {
@@ -65,7 +57,7 @@ static void consume(void)
 		sched_setaffinity(0, sizeof(consumer_cpus), &consumer_cpus);
 		pinned = true;
 	}
-	__atomic_store_n(&done_ns, now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&done_ns, bench_now_ns(), __ATOMIC_RELAXED);
 	__atomic_fetch_add(&done, 1, __ATOMIC_RELEASE);
 }
 
@@ -119,24 +111,17 @@ static void ours_cb(struct qat_dev *d, unsigned int index,
 
 static int ours_open(void)
 {
-	char dir[] = "/tmp/qatrt-bench-irq-XXXXXX", path[4096], reg[4096];
-	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_PCI };
-	FILE *f;
+	char dir[] = "/tmp/qatrt-bench-irq-XXXXXX", path[4096];
 	int ret;
 
 	if (!mkdtemp(dir))
 		return -errno;
 	snprintf(path, sizeof(path), "%s/bench_dev0.conf", dir);
-	snprintf(reg, sizeof(reg), "%s/registry", dir);
-	f = fopen(path, "we");
-	if (!f)
-		return -errno;
-	fputs("[GENERAL]\nSimDevice = 4xxx\nSimMsix = 64\nSimNumaNode = 0\n",
-	      f);
-	fclose(f);
-	o.config_path = path;
-	o.registry_path = reg;
-	ret = qat_rt_open(&o, &rt);
+	ret = bench_write(path, "[GENERAL]\nSimDevice = 4xxx\nSimMsix = 64\n"
+			  "SimNumaNode = 0\n");
+	if (ret)
+		return ret;
+	ret = bench_rt_open(path, dir, &rt);
 	unlink(path);
 	rmdir(dir);
 	if (!ret)
@@ -312,34 +297,14 @@ static bool dpdk_init(void)
 
 static int wait_done(unsigned int target)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 	unsigned int spins = 0;
 
 	while ((int)(__atomic_load_n(&done, __ATOMIC_ACQUIRE) - target) < 0) {
-		if (++spins % 4096 == 0 && now_ns() - t0 > TIMEOUT_NS)
+		if (++spins % 4096 == 0 && bench_now_ns() - t0 > TIMEOUT_NS)
 			return -ETIMEDOUT;
 	}
 	return 0;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_dbl);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /* One latency round: fire, wait for the callback, NLAT times. */
@@ -352,7 +317,7 @@ static int lat_round(struct impl *im, unsigned int nvec, double *p50,
 
 	for (i = 0; i < WARMUP + NLAT; i++) {
 		target = __atomic_load_n(&done, __ATOMIC_ACQUIRE) + 1;
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		im->fire(i % nvec);
 		if (wait_done(target))
 			return -ETIMEDOUT;
@@ -360,7 +325,7 @@ static int lat_round(struct impl *im, unsigned int nvec, double *p50,
 			lat[i - WARMUP] = __atomic_load_n(&done_ns,
 							  __ATOMIC_RELAXED) - t0;
 	}
-	qsort(lat, NLAT, sizeof(lat[0]), cmp_u64);
+	bench_sort_u64(lat, NLAT);
 	*p50 = (double)lat[NLAT / 2];
 	*p99 = (double)lat[NLAT * 99 / 100];
 	return 0;
@@ -371,7 +336,7 @@ static int lat_round(struct impl *im, unsigned int nvec, double *p50,
 static int tput_round(struct impl *im, unsigned int nvec, double *eps)
 {
 	unsigned int it, v, iters = TPUT_EVENTS / nvec, target;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bench_now_ns();
 
 	for (it = 0; it < iters; it++) {
 		target = __atomic_load_n(&done, __ATOMIC_ACQUIRE) + nvec;
@@ -380,7 +345,7 @@ static int tput_round(struct impl *im, unsigned int nvec, double *eps)
 		if (wait_done(target))
 			return -ETIMEDOUT;
 	}
-	*eps = (double)iters * nvec * 1e9 / (double)(now_ns() - t0);
+	*eps = (double)iters * nvec * 1e9 / (double)(bench_now_ns() - t0);
 	return 0;
 }
 
@@ -394,23 +359,27 @@ static void report(struct impl *im, unsigned int nimpl, unsigned int nvec,
 {
 	double med[3][NMETRIC];
 	unsigned int i, m;
+	char name[96];
 
 	for (i = 0; i < nimpl; i++)
 		for (m = 0; m < NMETRIC; m++)
 			if (im[i].ok)
-				med[i][m] = median(res[i][m], ROUNDS);
+				med[i][m] = bench_median(res[i][m], ROUNDS);
 	for (m = 0; m < NMETRIC; m++) {
-		for (i = 0; i < nimpl; i++)
-			if (im[i].ok)
-				printf("irq_%s_%uvec_%s: %.0f %s\n",
-				       metric_name[m], nvec, im[i].name,
-				       med[i][m], metric_unit[m]);
-		for (i = 1; i < nimpl; i++)
-			if (im[0].ok && im[i].ok)
-				printf("irq_%s_%uvec_vs_%s: ratio %.2f "
-				       "(ours/baseline)\n", metric_name[m],
-				       nvec, im[i].name,
-				       med[0][m] / med[i][m]);
+		for (i = 0; i < nimpl; i++) {
+			if (!im[i].ok)
+				continue;
+			snprintf(name, sizeof(name), "irq_%s_%uvec_%s",
+				 metric_name[m], nvec, im[i].name);
+			bench_value(name, 0, med[i][m], metric_unit[m]);
+		}
+		for (i = 1; i < nimpl; i++) {
+			if (!im[0].ok || !im[i].ok)
+				continue;
+			snprintf(name, sizeof(name), "irq_%s_%uvec_vs_%s",
+				 metric_name[m], nvec, im[i].name);
+			bench_ratio(name, med[0][m], med[i][m]);
+		}
 	}
 }
 

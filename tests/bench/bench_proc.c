@@ -22,10 +22,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <qat/qatrt.h>
+
+#include "bench.h"
 
 #define ROUNDS 5
 #define LAT_OPS 20000
@@ -42,47 +43,7 @@ struct shared {
 };
 
 static struct shared *sh;
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "bench_proc: %s: %s\n", what, strerror(err));
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static uint64_t median(uint64_t *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return v[n / 2];
-}
-
-static double median_d(double *v, size_t n)
-{
-	size_t i, j;
-	double t;
-
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return v[n / 2];
-}
+static const char prog[] = "bench_proc";
 
 /* ---- the three contenders: one acquire + release each ------------------ */
 
@@ -99,10 +60,10 @@ static void op_ours(struct ctx *c)
 	int ret = qat_proc_acquire(c->rt, "SSL", NULL, &p);
 
 	if (ret)
-		die("qat_proc_acquire", -ret);
+		bench_die(prog, "qat_proc_acquire", -ret);
 	ret = qat_proc_release(p);
 	if (ret)
-		die("qat_proc_release", -ret);
+		bench_die(prog, "qat_proc_release", -ret);
 }
 
 static void ofd(int fd, short type, unsigned int byte)
@@ -111,7 +72,7 @@ static void ofd(int fd, short type, unsigned int byte)
 			    .l_start = 1 << 20 | byte, .l_len = 1 };
 
 	if (fcntl(fd, F_OFD_SETLK, &fl))
-		die("F_OFD_SETLK", errno);
+		bench_die(prog, "F_OFD_SETLK", errno);
 }
 
 static void op_floor(struct ctx *c)
@@ -126,13 +87,13 @@ static void rpc(int sock, const char *req, char *reply, size_t len)
 	ssize_t n;
 
 	if (send(sock, req, strlen(req), 0) < 0)
-		die("send", errno);
+		bench_die(prog, "send", errno);
 	n = recv(sock, reply, len - 1, 0);
 	if (n <= 0)
-		die("recv", n ? errno : EPIPE);
+		bench_die(prog, "recv", n ? errno : EPIPE);
 	reply[n] = '\0';
 	if (reply[0] == '-')
-		die("daemon refused", EAGAIN);
+		bench_die(prog, "daemon refused", EAGAIN);
 }
 
 static void op_daemon(struct ctx *c)
@@ -246,13 +207,13 @@ static pid_t daemon_start(void)
 	pid_t pid;
 
 	if (lfd < 0)
-		die("socket", errno);
+		bench_die(prog, "socket", errno);
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sockpath);
 	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 64))
-		die("bind/listen", errno);
+		bench_die(prog, "bind/listen", errno);
 	pid = fork();
 	if (pid < 0)
-		die("fork", errno);
+		bench_die(prog, "fork", errno);
 	if (pid == 0)
 		daemon_main(lfd);
 	close(lfd);
@@ -265,10 +226,10 @@ static int daemon_connect(void)
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
-		die("socket", errno);
+		bench_die(prog, "socket", errno);
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sockpath);
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
-		die("connect", errno);
+		bench_die(prog, "connect", errno);
 	return fd;
 }
 
@@ -281,17 +242,11 @@ static void (*const kind_op[NKINDS])(struct ctx *) = { op_ours, op_floor,
 
 static struct qat_rt *rt_open(void)
 {
-	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_PCI };
-	char reg[256];
 	struct qat_rt *rt;
-	int ret;
+	int ret = bench_rt_open(dir, dir, &rt);
 
-	snprintf(reg, sizeof(reg), "%s/registry", dir);
-	o.config_path = dir;
-	o.registry_path = reg;
-	ret = qat_rt_open(&o, &rt);
 	if (ret)
-		die("qat_rt_open", -ret);
+		bench_die(prog, "qat_rt_open", -ret);
 	return rt;
 }
 
@@ -307,7 +262,7 @@ static void ctx_open(struct ctx *c, enum kind k, struct qat_rt *rt,
 	if (k == FLOOR) {
 		c->fd = open(lockfile, O_RDWR | O_CLOEXEC);
 		if (c->fd < 0)
-			die(lockfile, errno);
+			bench_die(prog, lockfile, errno);
 	}
 	if (k == DAEMON)
 		c->sock = daemon_connect();
@@ -333,12 +288,13 @@ static uint64_t latency_round(enum kind k, struct qat_rt *rt)
 	for (i = 0; i < LAT_OPS / 10; i++) /* warm up */
 		kind_op[k](&c);
 	for (i = 0; i < LAT_OPS; i++) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		kind_op[k](&c);
-		t[i] = now_ns() - t0;
+		t[i] = bench_now_ns() - t0;
 	}
 	ctx_close(&c);
-	return median(t, LAT_OPS);
+	bench_sort_u64(t, LAT_OPS);
+	return t[LAT_OPS / 2];
 }
 
 static void tput_child(enum kind k, struct qat_rt *rt, unsigned int i)
@@ -370,20 +326,20 @@ static double tput_round(enum kind k, struct qat_rt *rt)
 	for (i = 0; i < PROCS; i++) {
 		pids[i] = fork();
 		if (pids[i] < 0)
-			die("fork", errno);
+			bench_die(prog, "fork", errno);
 		if (pids[i] == 0)
 			tput_child(k, rt, i);
 	}
 	usleep(50000); /* let them connect and attach */
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	sh->go = 1;
 	usleep(TPUT_MS * 1000);
 	sh->stop = 1;
-	t0 = now_ns() - t0;
+	t0 = bench_now_ns() - t0;
 	for (i = 0; i < PROCS; i++) {
 		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st) ||
 		    WEXITSTATUS(st))
-			die("worker failed", ECHILD);
+			bench_die(prog, "worker failed", ECHILD);
 		total += sh->ops[i];
 	}
 	return (double)total * 1e9 / (double)t0;
@@ -391,51 +347,37 @@ static double tput_round(enum kind k, struct qat_rt *rt)
 
 static void setup(void)
 {
-	char path[300];
-	FILE *f;
-	int fd;
+	char path[300], text[100];
+	int fd, ret;
 
 	if (!mkdtemp(dir))
-		die("mkdtemp", errno);
+		bench_die(prog, "mkdtemp", errno);
 	snprintf(path, sizeof(path), "%s/4xxx_dev0.conf", dir);
-	f = fopen(path, "we");
-	if (!f)
-		die(path, errno);
-	fprintf(f, "[GENERAL]\nSimDevice = 4xxx\n[SSL]\nNumProcesses = %d\n",
-		NAMES);
-	fclose(f);
+	snprintf(text, sizeof(text),
+		 "[GENERAL]\nSimDevice = 4xxx\n[SSL]\nNumProcesses = %d\n",
+		 NAMES);
+	ret = bench_write(path, text);
+	if (ret)
+		bench_die(prog, path, -ret);
 	snprintf(lockfile, sizeof(lockfile), "%s/floor", dir);
 	fd = open(lockfile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
-		die(lockfile, errno);
+		bench_die(prog, lockfile, errno);
 	close(fd);
 	snprintf(sockpath, sizeof(sockpath), "%s/daemon.sock", dir);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
-		die("mmap", errno);
-}
-
-static void cleanup(void)
-{
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		fprintf(stderr, "bench_proc: could not remove %s\n", dir);
-}
-
-static void ratio(const char *name, double ours, double base)
-{
-	printf("%s: ratio %.2f (ours/baseline)\n", name, ours / base);
+		bench_die(prog, "mmap", errno);
 }
 
 int main(void)
 {
-	uint64_t lat[NKINDS][ROUNDS], lm[NKINDS];
+	double lat[NKINDS][ROUNDS], lm[NKINDS];
 	double tp[NKINDS][ROUNDS], tm[NKINDS];
 	struct qat_proc_claim c;
 	struct qat_rt *rt;
+	char name[64];
 	pid_t dpid;
 	int r, k;
 
@@ -443,33 +385,35 @@ int main(void)
 	dpid = daemon_start();
 	rt = rt_open();
 	if (qat_proc_list(rt, &c, 1) < 0) /* attach before forking */
-		die("qat_proc_list", EPROTO);
+		bench_die(prog, "qat_proc_list", EPROTO);
 	/* Rounds interleave the contenders so that noise hits all alike. */
 	for (r = 0; r < ROUNDS; r++) {
 		for (k = 0; k < NKINDS; k++)
-			lat[k][r] = latency_round(k, rt);
+			lat[k][r] = (double)latency_round(k, rt);
 		for (k = 0; k < NKINDS; k++)
 			tp[k][r] = tput_round(k, rt);
 	}
 	for (k = 0; k < NKINDS; k++) {
-		lm[k] = median(lat[k], ROUNDS);
-		tm[k] = median_d(tp[k], ROUNDS);
+		lm[k] = bench_median(lat[k], ROUNDS);
+		tm[k] = bench_median(tp[k], ROUNDS);
 	}
-	for (k = 0; k < NKINDS; k++)
-		printf("proc_latency_%s: %llu ns\n", kind_name[k],
-		       (unsigned long long)lm[k]);
-	ratio("proc_latency_ours_vs_floor", (double)lm[OURS],
-	      (double)lm[FLOOR]);
-	ratio("proc_latency_ours_vs_daemon", (double)lm[OURS],
-	      (double)lm[DAEMON]);
-	for (k = 0; k < NKINDS; k++)
-		printf("proc_throughput_%dproc_%s: %.0f ops/s\n", PROCS,
-		       kind_name[k], tm[k]);
-	ratio("proc_throughput_ours_vs_floor", tm[OURS], tm[FLOOR]);
-	ratio("proc_throughput_ours_vs_daemon", tm[OURS], tm[DAEMON]);
+	/* Latencies are whole ns: %.0f prints them as integers. */
+	for (k = 0; k < NKINDS; k++) {
+		snprintf(name, sizeof(name), "proc_latency_%s", kind_name[k]);
+		bench_value(name, 0, lm[k], "ns");
+	}
+	bench_ratio("proc_latency_ours_vs_floor", lm[OURS], lm[FLOOR]);
+	bench_ratio("proc_latency_ours_vs_daemon", lm[OURS], lm[DAEMON]);
+	for (k = 0; k < NKINDS; k++) {
+		snprintf(name, sizeof(name), "proc_throughput_%dproc_%s", PROCS,
+			 kind_name[k]);
+		bench_value(name, 0, tm[k], "ops/s");
+	}
+	bench_ratio("proc_throughput_ours_vs_floor", tm[OURS], tm[FLOOR]);
+	bench_ratio("proc_throughput_ours_vs_daemon", tm[OURS], tm[DAEMON]);
 	qat_rt_close(rt);
 	kill(dpid, SIGKILL);
 	waitpid(dpid, NULL, 0);
-	cleanup();
+	bench_rmtree(prog, dir);
 	return 0;
 }

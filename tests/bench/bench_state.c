@@ -24,10 +24,11 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <qat/qatrt.h>
+
+#include "bench.h"
 
 #define ROUNDS 5
 #define MAX_SUBS 64
@@ -43,20 +44,7 @@ struct shared {
 
 static struct shared *sh;
 static char dir[] = "/tmp/qatrt-bench-XXXXXX";
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "bench_state: %s: %s\n", what, strerror(err));
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+static const char prog[] = "bench_state";
 
 static void futex_wait(uint32_t *w, uint32_t v)
 {
@@ -83,33 +71,6 @@ static void wait_all(uint32_t *w, unsigned int n)
 		futex_wait(w, v);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double pct(uint64_t *v, size_t n, double p)
-{
-	qsort(v, n, sizeof(*v), cmp_u64);
-	return (double)v[(size_t)(p * (double)(n - 1))];
-}
-
-static double median(double *v, unsigned int n)
-{
-	unsigned int i, j;
-	double t;
-
-	for (i = 1; i < n; i++)
-		for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* p50 and p99 (ns) of every subscriber's samples. */
 static void stats(unsigned int nsubs, unsigned int n, double *p50,
 		  double *p99)
@@ -118,11 +79,11 @@ static void stats(unsigned int nsubs, unsigned int n, double *p50,
 	unsigned int i;
 
 	if (!all)
-		die("malloc", ENOMEM);
+		bench_die(prog, "malloc", ENOMEM);
 	for (i = 0; i < nsubs; i++)
 		memcpy(all + (size_t)i * n, sh->lat[i], n * sizeof(*all));
-	*p50 = pct(all, (size_t)nsubs * n, 0.50);
-	*p99 = pct(all, (size_t)nsubs * n, 0.99);
+	*p50 = bench_pct(all, (size_t)nsubs * n, 0.50);
+	*p99 = bench_pct(all, (size_t)nsubs * n, 0.99);
 	free(all);
 }
 
@@ -147,7 +108,7 @@ static void state_subscriber(struct qat_rt *rt, unsigned int id,
 		do {
 			if (poll(&p, 1, -1) != 1)
 				_exit(3);
-			t = now_ns();
+			t = bench_now_ns();
 			ret = qat_state_read(sub, &ev);
 		} while (ret == -EAGAIN);
 		if (ret)
@@ -170,7 +131,7 @@ static void reap(pid_t *pids, unsigned int n)
 	for (i = 0; i < n; i++)
 		if (waitpid(pids[i], &st, 0) != pids[i] || !WIFEXITED(st) ||
 		    WEXITSTATUS(st))
-			die("subscriber process failed", EIO);
+			bench_die(prog, "subscriber process failed", EIO);
 }
 
 static pid_t spawn(void (*fn)(struct qat_rt *, unsigned int, unsigned int,
@@ -180,7 +141,7 @@ static pid_t spawn(void (*fn)(struct qat_rt *, unsigned int, unsigned int,
 	pid_t pid = fork();
 
 	if (pid < 0)
-		die("fork", errno);
+		bench_die(prog, "fork", errno);
 	if (pid == 0)
 		fn(rt, id, n, reads);
 	return pid;
@@ -202,10 +163,10 @@ static void run_state(struct qat_rt *rt, struct qat_dev *dev,
 	wait_all(&sh->ready, nsubs);
 	for (i = 0; i < n; i++) {
 		__atomic_store_n(&sh->acks, 0, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&sh->t0, now_ns(), __ATOMIC_SEQ_CST);
+		__atomic_store_n(&sh->t0, bench_now_ns(), __ATOMIC_SEQ_CST);
 		ret = qat_state_publish(rt, dev, QAT_EVENT_ERROR);
 		if (ret)
-			die("qat_state_publish", -ret);
+			bench_die(prog, "qat_state_publish", -ret);
 		wait_all(&sh->acks, nsubs);
 	}
 	reap(pids, nsubs);
@@ -221,7 +182,7 @@ static void eventfd_waiter(int efd, unsigned int id, unsigned int n)
 	for (i = 0; i < n; i++) {
 		if (poll(&p, 1, -1) != 1)
 			_exit(3);
-		t = now_ns();
+		t = bench_now_ns();
 		if (read(efd, &v, sizeof(v)) != sizeof(v))
 			_exit(4);
 		sh->lat[id][i] = t - __atomic_load_n(&sh->t0,
@@ -248,19 +209,19 @@ static void run_eventfd(unsigned int nsubs, unsigned int n, double *p50,
 	for (j = 0; j < nsubs; j++) {
 		efd[j] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (efd[j] < 0)
-			die("eventfd", errno);
+			bench_die(prog, "eventfd", errno);
 		pids[j] = fork();
 		if (pids[j] < 0)
-			die("fork", errno);
+			bench_die(prog, "fork", errno);
 		if (pids[j] == 0)
 			eventfd_waiter(efd[j], j, n);
 	}
 	for (i = 0; i < n; i++) {
 		__atomic_store_n(&sh->acks, 0, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&sh->t0, now_ns(), __ATOMIC_SEQ_CST);
+		__atomic_store_n(&sh->t0, bench_now_ns(), __ATOMIC_SEQ_CST);
 		for (j = 0; j < nsubs; j++)
 			if (write(efd[j], &one, sizeof(one)) != sizeof(one))
-				die("eventfd write", errno);
+				bench_die(prog, "eventfd write", errno);
 		wait_all(&sh->acks, nsubs);
 	}
 	reap(pids, nsubs);
@@ -284,10 +245,10 @@ static void run_publish_cost(struct qat_rt *rt, struct qat_dev *dev,
 		pids[i] = spawn(state_subscriber, rt, i, n, 0);
 	wait_all(&sh->ready, idle);
 	for (i = 0; i < n; i++) {
-		t = now_ns();
+		t = bench_now_ns();
 		if (qat_state_publish(rt, dev, QAT_EVENT_ERROR))
-			die("qat_state_publish", EIO);
-		sh->lat[0][i] = now_ns() - t;
+			bench_die(prog, "qat_state_publish", EIO);
+		sh->lat[0][i] = bench_now_ns() - t;
 	}
 	for (i = 0; i < idle; i++) {
 		kill(pids[i], SIGKILL);
@@ -298,46 +259,26 @@ static void run_publish_cost(struct qat_rt *rt, struct qat_dev *dev,
 
 static struct qat_rt *open_rt(void)
 {
-	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_PCI };
-	char path[256], reg[256];
+	char path[256];
 	struct qat_rt *rt;
-	FILE *f;
 	int ret;
 
 	if (!mkdtemp(dir))
-		die("mkdtemp", errno);
+		bench_die(prog, "mkdtemp", errno);
 	snprintf(path, sizeof(path), "%s/4xxx_dev0.conf", dir);
-	f = fopen(path, "we");
-	if (!f)
-		die(path, errno);
-	fputs("[GENERAL]\nSimDevice = 4xxx\n", f);
-	fclose(f);
-	snprintf(reg, sizeof(reg), "%s/registry", dir);
-	o.config_path = dir;
-	o.registry_path = reg;
-	ret = qat_rt_open(&o, &rt);
+	ret = bench_write(path, "[GENERAL]\nSimDevice = 4xxx\n");
 	if (ret)
-		die("qat_rt_open", -ret);
+		bench_die(prog, path, -ret);
+	ret = bench_rt_open(dir, dir, &rt);
+	if (ret)
+		bench_die(prog, "qat_rt_open", -ret);
 	return rt;
 }
 
-static void cleanup(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd))
-		fprintf(stderr, "bench_state: could not remove %s\n", dir);
-}
-
+/* A wake-up time: ns in, `name: X.XX us` out. */
 static void line(const char *name, double ns)
 {
-	printf("%s: %.2f us\n", name, ns / 1000.0);
-}
-
-static void ratio(const char *name, double ours, double base)
-{
-	printf("%s: ratio %.2f (ours/baseline)\n", name, ours / base);
+	bench_value(name, 2, ns / 1000.0, "us");
 }
 
 int main(void)
@@ -354,10 +295,10 @@ int main(void)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
-		die("mmap", errno);
+		bench_die(prog, "mmap", errno);
 	rt = open_rt();
 	if (qat_dev_get(rt, 0, &dev))
-		die("qat_dev_get", ENODEV);
+		bench_die(prog, "qat_dev_get", ENODEV);
 	/* Interleaved rounds: noise hits every variant alike. */
 	for (r = 0; r < ROUNDS; r++) {
 		for (k = 0; k < 3; k++) {
@@ -371,24 +312,24 @@ int main(void)
 	}
 	printf("rounds: %d (medians of per-round percentiles)\n", ROUNDS);
 	/* The floor: a bare eventfd ping-pong between two processes. */
-	fl50 = median(f50[0], ROUNDS);
-	fl99 = median(f99[0], ROUNDS);
+	fl50 = bench_median(f50[0], ROUNDS);
+	fl99 = bench_median(f99[0], ROUNDS);
 	line("eventfd_pingpong_wake_p50", fl50);
 	line("eventfd_pingpong_wake_p99", fl99);
 	for (k = 0; k < 3; k++) {
-		m50 = median(s50[k], ROUNDS);
-		m99 = median(s99[k], ROUNDS);
+		m50 = bench_median(s50[k], ROUNDS);
+		m99 = bench_median(s99[k], ROUNDS);
 		snprintf(name, sizeof(name), "state_wake_%usub_p50", subs[k]);
 		line(name, m50);
-		ratio(name, m50, fl50);
+		bench_ratio(name, m50, fl50);
 		snprintf(name, sizeof(name), "state_wake_%usub_p99", subs[k]);
 		line(name, m99);
-		ratio(name, m99, fl99);
+		bench_ratio(name, m99, fl99);
 		if (k == 0)
 			continue;
 		/* What waking that many processes costs at all. */
-		fo50 = median(f50[k], ROUNDS);
-		fo99 = median(f99[k], ROUNDS);
+		fo50 = bench_median(f50[k], ROUNDS);
+		fo99 = bench_median(f99[k], ROUNDS);
 		snprintf(name, sizeof(name), "eventfd_fanout_%u_wake_p50",
 			 subs[k]);
 		line(name, fo50);
@@ -397,18 +338,18 @@ int main(void)
 		line(name, fo99);
 		snprintf(name, sizeof(name), "state_wake_%usub_vs_fanout_p50",
 			 subs[k]);
-		ratio(name, m50, fo50);
+		bench_ratio(name, m50, fo50);
 		snprintf(name, sizeof(name), "state_wake_%usub_vs_fanout_p99",
 			 subs[k]);
-		ratio(name, m99, fo99);
+		bench_ratio(name, m99, fo99);
 	}
 	/* A subscriber that never reads must not slow publishers. */
-	m50 = median(c0, ROUNDS);
-	m99 = median(c64, ROUNDS);
+	m50 = bench_median(c0, ROUNDS);
+	m99 = bench_median(c64, ROUNDS);
 	line("state_publish_0sub_p50", m50);
 	line("state_publish_64idle_p50", m99);
-	ratio("state_publish_64idle_p50", m99, m50);
+	bench_ratio("state_publish_64idle_p50", m99, m50);
 	qat_rt_close(rt);
-	cleanup();
+	bench_rmtree(prog, dir);
 	return 0;
 }
