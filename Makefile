@@ -130,7 +130,7 @@ $(CHECK_RUNNER): $(O)/tests/check_main.o $(CHECK_SRCS:%.c=$(O)/%.o) \
                  $(patsubst %.c,$(O)/%.o,$(wildcard tests/util_*.c)) $(STATIC)
 	$(CC) -o $@ $^ $(STATIC) $(DEP_LIBS) $(CHECK_LIBS) $(LDFLAGS_SAN)
 
-$(O)/tests/prog_%: tests/prog_%.c $(STATIC)
+$(O)/tests/prog_%: tests/prog_%.c $(STATIC) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests -o $@ $< $(STATIC) $(DEP_LIBS) $(LDFLAGS_SAN)
 

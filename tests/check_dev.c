@@ -8,40 +8,18 @@
 
 #include "util.h"
 
-static char *dir;
-
-static void setup(void)
-{
-	dir = qt_tmpdir();
-}
-
-static void teardown(void)
-{
-	qt_rmtree(dir);
-	free(dir);
-	dir = NULL;
-}
-
-static struct qat_dev *dev_at(struct qat_rt *rt, unsigned int i)
-{
-	struct qat_dev *dev = NULL;
-
-	ck_assert_int_eq(qat_dev_get(rt, i, &dev), 0);
-	return dev;
-}
-
 START_TEST(two_devices_in_accel_order)
 {
 	struct qat_dev_info info;
 	struct qat_rt *rt;
 
 	/* Written in reverse order: discovery sorts by accel id. */
-	qt_sim_conf(dir, "c62x", 1, "SimStarted = 0\n", NULL);
-	qt_sim_conf(dir, "4xxx", 0, "SimNumaNode = 0\n", "[SSL]\nA = 1\n");
-	rt = qt_rt_open(dir);
+	qt_sim_conf(qt_dir, "c62x", 1, "SimStarted = 0\n", NULL);
+	qt_sim_conf(qt_dir, "4xxx", 0, "SimNumaNode = 0\n", "[SSL]\nA = 1\n");
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_dev_count(rt), 2);
 
-	ck_assert_int_eq(qat_dev_info(dev_at(rt, 0), &info), 0);
+	ck_assert_int_eq(qat_dev_info(qt_dev_at(rt, 0), &info), 0);
 	ck_assert_str_eq(info.type, "4xxx");
 	ck_assert_str_eq(info.backend, "sim");
 	ck_assert_str_eq(info.pci_addr, "0000:f0:00.0");
@@ -54,7 +32,7 @@ START_TEST(two_devices_in_accel_order)
 	ck_assert_uint_eq(info.max_processes, 64);
 	ck_assert_uint_eq(info.num_bars, 3);
 
-	ck_assert_int_eq(qat_dev_info(dev_at(rt, 1), &info), 0);
+	ck_assert_int_eq(qat_dev_info(qt_dev_at(rt, 1), &info), 0);
 	ck_assert_str_eq(info.type, "c62x");
 	ck_assert_uint_eq(info.device_id, 0x37c8);
 	ck_assert_uint_eq(info.accel_id, 1);
@@ -62,7 +40,7 @@ START_TEST(two_devices_in_accel_order)
 	ck_assert_int_eq(info.started, 0);
 	ck_assert_uint_eq(info.max_processes, 128);
 
-	ck_assert_int_eq(qat_cfg_has_section(qat_dev_cfg(dev_at(rt, 0)),
+	ck_assert_int_eq(qat_cfg_has_section(qat_dev_cfg(qt_dev_at(rt, 0)),
 					     "SSL"), 1);
 	ck_assert_ptr_null(qat_dev_cfg(NULL));
 	ck_assert_int_eq(qat_dev_get(rt, 2, &(struct qat_dev *){ NULL }),
@@ -76,12 +54,12 @@ START_TEST(vf_ids_and_overrides)
 	struct qat_dev_info info;
 	struct qat_rt *rt;
 
-	qt_sim_conf(dir, "4xxx", 7,
+	qt_sim_conf(qt_dir, "4xxx", 7,
 		    "SimPciId = 8086:4941\nMaxProcesses = 5\n"
 		    "SimPciAddress = 0000:3d:00.1\n", NULL);
-	rt = qt_rt_open(dir);
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_dev_count(rt), 1);
-	ck_assert_int_eq(qat_dev_info(dev_at(rt, 0), &info), 0);
+	ck_assert_int_eq(qat_dev_info(qt_dev_at(rt, 0), &info), 0);
 	ck_assert_int_eq(info.is_vf, 1);
 	ck_assert_uint_eq(info.accel_id, 7);
 	ck_assert_uint_eq(info.max_processes, 5);
@@ -94,19 +72,17 @@ START_TEST(bad_declarations)
 {
 	struct qat_rt *rt = NULL;
 
-	qt_sim_conf(dir, "nosuch", 0, NULL, NULL);
-	ck_assert_int_eq(qt_rt_try_open(dir, &rt), -EINVAL);
+	qt_sim_conf(qt_dir, "nosuch", 0, NULL, NULL);
+	ck_assert_int_eq(qt_rt_try_open(qt_dir, &rt), -EINVAL);
 	ck_assert_ptr_null(rt);
-	qt_rmtree(dir);
-	free(dir);
-	dir = qt_tmpdir();
-	qt_sim_conf(dir, "4xxx", 0, "SimPciId = 8086\n", NULL);
-	ck_assert_int_eq(qt_rt_try_open(dir, &rt), -EINVAL);
-	qt_rmtree(dir);
-	free(dir);
-	dir = qt_tmpdir();
-	qt_sim_conf(dir, "4xxx", 0, "SimStarted = 2\n", NULL);
-	ck_assert_int_eq(qt_rt_try_open(dir, &rt), -ERANGE);
+	qt_dir_teardown();
+	qt_dir_setup();
+	qt_sim_conf(qt_dir, "4xxx", 0, "SimPciId = 8086\n", NULL);
+	ck_assert_int_eq(qt_rt_try_open(qt_dir, &rt), -EINVAL);
+	qt_dir_teardown();
+	qt_dir_setup();
+	qt_sim_conf(qt_dir, "4xxx", 0, "SimStarted = 2\n", NULL);
+	ck_assert_int_eq(qt_rt_try_open(qt_dir, &rt), -ERANGE);
 	ck_assert_ptr_null(rt);
 }
 END_TEST
@@ -115,10 +91,10 @@ START_TEST(same_accel_id_twice)
 {
 	struct qat_rt *rt = NULL;
 
-	qt_sim_conf(dir, "4xxx", 0, NULL, NULL);
-	qt_write(dir, "other_dev0.json",
+	qt_sim_conf(qt_dir, "4xxx", 0, NULL, NULL);
+	qt_write(qt_dir, "other_dev0.json",
 		 "{\"GENERAL\": {\"SimDevice\": \"c62x\"}}");
-	ck_assert_int_eq(qt_rt_try_open(dir, &rt), -EEXIST);
+	ck_assert_int_eq(qt_rt_try_open(qt_dir, &rt), -EEXIST);
 	ck_assert_ptr_null(rt);
 }
 END_TEST
@@ -128,13 +104,13 @@ START_TEST(json_and_ignored_files)
 	struct qat_dev_info info;
 	struct qat_rt *rt;
 
-	qt_write(dir, "a_dev2.json",
+	qt_write(qt_dir, "a_dev2.json",
 		 "{\"GENERAL\": {\"SimDevice\": \"c3xxx\", \"SimMsix\": 3}}");
-	qt_write(dir, "README", "not a configuration");
-	qt_write(dir, "notes.conf", "[broken");   /* no _dev<N>: ignored */
-	rt = qt_rt_open(dir);
+	qt_write(qt_dir, "README", "not a configuration");
+	qt_write(qt_dir, "notes.conf", "[broken");   /* no _dev<N>: ignored */
+	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_dev_count(rt), 1);
-	ck_assert_int_eq(qat_dev_info(dev_at(rt, 0), &info), 0);
+	ck_assert_int_eq(qat_dev_info(qt_dev_at(rt, 0), &info), 0);
 	ck_assert_str_eq(info.type, "c3xxx");
 	ck_assert_uint_eq(info.accel_id, 2);
 	qat_rt_close(rt);
@@ -148,28 +124,28 @@ START_TEST(config_paths)
 	char path[4096];
 
 	/* A path that was asked for must exist. */
-	snprintf(path, sizeof(path), "%s/missing", dir);
+	snprintf(path, sizeof(path), "%s/missing", qt_dir);
 	o.config_path = path;
 	ck_assert_int_eq(qat_rt_open(&o, &rt), -ENOENT);
 	ck_assert_ptr_null(rt);
 
 	/* A single file works, and its name gives the accel id. */
-	qt_sim_conf(dir, "4xxx", 3, NULL, NULL);
-	snprintf(path, sizeof(path), "%s/4xxx_dev3.conf", dir);
+	qt_sim_conf(qt_dir, "4xxx", 3, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/4xxx_dev3.conf", qt_dir);
 	ck_assert_int_eq(qat_rt_open(&o, &rt), 0);
 	ck_assert_int_eq(qat_dev_count(rt), 1);
 	qat_rt_close(rt);
 
 	/* $QATRT_CONFIG is used when the options name nothing. */
 	o.config_path = NULL;
-	setenv("QATRT_CONFIG", dir, 1);
+	setenv("QATRT_CONFIG", qt_dir, 1);
 	ck_assert_int_eq(qat_rt_open(&o, &rt), 0);
 	ck_assert_int_eq(qat_dev_count(rt), 1);
 	qat_rt_close(rt);
 	unsetenv("QATRT_CONFIG");
 
 	/* QAT_RT_NO_SIM leaves the declaration unclaimed. */
-	o.config_path = dir;
+	o.config_path = qt_dir;
 	o.flags |= QAT_RT_NO_SIM;
 	ck_assert_int_eq(qat_rt_open(&o, &rt), 0);
 	ck_assert_int_eq(qat_dev_count(rt), 0);
@@ -196,7 +172,7 @@ START_TEST(options_checked)
 	o.registry_mode = 0;
 	ck_assert_int_eq(qat_rt_open(&o, &rt), -EINVAL);
 	/* A newer caller's options: fine while the new fields are zero. */
-	big.o.config_path = dir;
+	big.o.config_path = qt_dir;
 	big.o.flags = QAT_RT_NO_PCI;
 	ck_assert_int_eq(qat_rt_open(&big.o, &rt), -EINVAL);
 	big.future = 0;
@@ -218,9 +194,9 @@ START_TEST(config_space_and_bars)
 	void *addr;
 	size_t len;
 
-	qt_sim_conf(dir, "4xxx", 0, NULL, NULL);
-	rt = qt_rt_open(dir);
-	dev = dev_at(rt, 0);
+	qt_sim_conf(qt_dir, "4xxx", 0, NULL, NULL);
+	rt = qt_rt_open(qt_dir);
+	dev = qt_dev_at(rt, 0);
 	ck_assert_int_eq(qat_dev_cfg_read(dev, 0, b, 4), 4);
 	ck_assert_uint_eq(b[0] | b[1] << 8, 0x8086);
 	ck_assert_uint_eq(b[2] | b[3] << 8, 0x4940);
@@ -261,9 +237,9 @@ START_TEST(dma_map_rules)
 	struct qat_rt *rt;
 	void *buf;
 
-	qt_sim_conf(dir, "4xxx", 0, NULL, NULL);
-	rt = qt_rt_open(dir);
-	dev = dev_at(rt, 0);
+	qt_sim_conf(qt_dir, "4xxx", 0, NULL, NULL);
+	rt = qt_rt_open(qt_dir);
+	dev = qt_dev_at(rt, 0);
 	ck_assert_int_eq(posix_memalign(&buf, page, 4 * page), 0);
 	ck_assert_int_eq(qat_dma_map(dev, buf, 0x100000, 2 * page,
 				     QAT_DMA_READ | QAT_DMA_WRITE), 0);
@@ -287,10 +263,10 @@ START_TEST(start_stop)
 	struct qat_dev_info info;
 	struct qat_rt *rt;
 
-	qt_sim_conf(dir, "4xxx", 0, NULL, NULL);
-	rt = qt_rt_open(dir);
-	ck_assert_int_eq(qat_sim_set_started(dev_at(rt, 0), 0), 0);
-	ck_assert_int_eq(qat_dev_info(dev_at(rt, 0), &info), 0);
+	qt_sim_conf(qt_dir, "4xxx", 0, NULL, NULL);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 0), 0), 0);
+	ck_assert_int_eq(qat_dev_info(qt_dev_at(rt, 0), &info), 0);
 	ck_assert_int_eq(info.started, 0);
 	ck_assert_int_eq(qat_sim_set_started(NULL, 0), -EINVAL);
 	qat_rt_close(rt);
@@ -311,9 +287,9 @@ START_TEST(log_and_strerror)
 {
 	struct qat_rt *rt = NULL;
 
-	qt_sim_conf(dir, "nosuch", 0, NULL, NULL);
+	qt_sim_conf(qt_dir, "nosuch", 0, NULL, NULL);
 	qat_set_log_fn(count_log, &log_lines, QAT_LOG_ERR);
-	ck_assert_int_eq(qt_rt_try_open(dir, &rt), -EINVAL);
+	ck_assert_int_eq(qt_rt_try_open(qt_dir, &rt), -EINVAL);
 	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
 	ck_assert_int_ge(log_lines, 1);
 	ck_assert_ptr_nonnull(strstr(last_log, "nosuch"));
@@ -330,7 +306,7 @@ Suite *dev_suite(void)
 	Suite *s = suite_create("dev");
 	TCase *tc = tcase_create("discovery");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, qt_dir_setup, qt_dir_teardown);
 	tcase_add_test(tc, two_devices_in_accel_order);
 	tcase_add_test(tc, vf_ids_and_overrides);
 	tcase_add_test(tc, bad_declarations);

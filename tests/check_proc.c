@@ -226,6 +226,10 @@ START_TEST(sixty_four_at_once)
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EAGAIN);
 	ck_assert_ptr_null(p);
 	ck_assert_int_eq(qat_proc_list(rt, claims, 70), 64);
+	for (k = 0; k < 64; k++) { /* numbers in order: _2 before _10 */
+		snprintf(want, sizeof(want), "SSL_INT_%d", k);
+		ck_assert_str_eq(claims[k].name, want);
+	}
 	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 64);
 	set_int(&m->quit, 1);
 	for (k = 0; k < 64; k++)
