@@ -7,6 +7,7 @@
 #   make fuzz       short fuzzing runs (FUZZ_SECONDS per target)
 #   make install    honours DESTDIR, PREFIX, LIBDIR, INCLUDEDIR, MANDIR
 #   SANITIZE=1      build (into build-san/) with ASan and UBSan
+#   SANITIZE=thread build (into build-tsan/) with ThreadSanitizer
 
 VERSION       := 1.0.0
 SOVERSION     := 1
@@ -22,6 +23,9 @@ ifeq ($(SANITIZE),1)
 O             ?= build-san
 SAN_FLAGS     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                  -fno-omit-frame-pointer
+else ifeq ($(SANITIZE),thread)
+O             ?= build-tsan
+SAN_FLAGS     := -fsanitize=thread -fno-omit-frame-pointer
 else
 O             ?= build
 SAN_FLAGS     :=
@@ -70,7 +74,9 @@ FUZZ_PROGS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 
 # Per-program extra flags come from fragments next to the programs:
 # CFLAGS_<prog> and LIBS_<prog> (e.g. a benchmark that also links DPDK).
--include $(wildcard tests/*.mk tests/bench/*.mk samples/*.mk)
+# Areas with targets of their own (check-vm, the tool, packaging) keep them
+# in a fragment beside their files too.
+-include $(sort $(wildcard tests/*.mk tests/*/*.mk samples/*.mk samples/*/*.mk))
 
 .PHONY: all lib samples demo check check-build check-run bench fuzz deps \
         deps-fuzz deps-bench install uninstall clean
@@ -219,4 +225,4 @@ uninstall:
 	for m in man3/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$$(basename $$m); done
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan
