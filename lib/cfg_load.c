@@ -104,8 +104,8 @@ fail:
 	return rc;
 }
 
-/* Read all of fd, refusing more than QCFG_MAX_FILE bytes. Works for pipes
- * and files whose size changes under us, not only for what fstat says. */
+/* Read all of fd, refusing more than QCFG_MAX_FILE bytes. Works for files
+ * whose size changes under us, not only for what fstat says. */
 static int read_all(int fd, size_t hint, char **out, size_t *outlen)
 {
 	size_t cap = (hint < QCFG_MAX_FILE ? hint : QCFG_MAX_FILE) + 1;
@@ -149,12 +149,33 @@ too_big:
 	return -EFBIG;
 }
 
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+/*
+ * Only regular files are configuration: a FIFO would block the open (and
+ * then every read) until some other process writes, and a device has no
+ * end. O_NONBLOCK lets the open of a FIFO return at once so that fstat
+ * can tell; it changes nothing for a regular file.
+ */
 static int read_file(const struct qcfg_ctx *ctx, char **buf, size_t *len)
 {
 	struct stat st;
 	int fd, rc;
 
-	fd = open(ctx->name, O_RDONLY | O_CLOEXEC);
+	fd = open(ctx->name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		rc = -errno;
 		return qcfg_fail(ctx, rc, 0, 0, "cannot open: %s",
@@ -165,17 +186,18 @@ static int read_file(const struct qcfg_ctx *ctx, char **buf, size_t *len)
 			       qat_strerror(errno));
 		goto out;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = qcfg_fail(ctx, -EISDIR, 0, 0, "is a directory");
+	if (!S_ISREG(st.st_mode)) {
+		rc = qcfg_fail(ctx, S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL,
+			       0, 0, "is %s, not a regular file",
+			       file_kind(st.st_mode));
 		goto out;
 	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > QCFG_MAX_FILE) {
+	if ((uint64_t)st.st_size > QCFG_MAX_FILE) {
 		rc = qcfg_fail(ctx, -EFBIG, 0, 0, "larger than %u bytes",
 			       QCFG_MAX_FILE);
 		goto out;
 	}
-	rc = read_all(fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 4096,
-		      buf, len);
+	rc = read_all(fd, (size_t)st.st_size, buf, len);
 	if (rc == -EFBIG)
 		qcfg_fail(ctx, rc, 0, 0, "larger than %u bytes", QCFG_MAX_FILE);
 	else if (rc)

@@ -2,6 +2,7 @@
 /* The device API: argument checks, then the backend's ops. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -21,6 +22,87 @@ QAT_API int qat_dev_get(struct qat_rt *rt, unsigned int i,
 		return -ENODEV;
 	*out = rt->devs[i];
 	return 0;
+}
+
+QAT_API int qat_dev_by_accel_id(struct qat_rt *rt, unsigned int accel_id,
+				struct qat_dev **out)
+{
+	unsigned int i;
+
+	if (!rt || !out)
+		return -EINVAL;
+	for (i = 0; i < rt->ndevs; i++) {
+		if (rt->devs[i]->info.accel_id == accel_id) {
+			*out = rt->devs[i];
+			return 0;
+		}
+	}
+	return -ENODEV;
+}
+
+/* 1 to `max` hex digits at *s, then `sep` (or the end for '\0'). */
+static int hex_field(const char **s, int max, char sep, unsigned int *v)
+{
+	const char *p = *s;
+	int n = 0, d;
+
+	*v = 0;
+	for (; n < max; n++, p++) {
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')
+			d = (*p | 0x20) - 'a' + 10;
+		else
+			break;
+		*v = *v * 16 + (unsigned int)d;
+	}
+	if (!n || *p != sep)
+		return -EINVAL;
+	*s = sep ? p + 1 : p;
+	return 0;
+}
+
+/* "dddd:bb:dd.f" or "bb:dd.f", strictly: no spaces, signs or 0x. */
+static int pci_addr_parse(const char *s, unsigned int v[4])
+{
+	const char *p = s;
+
+	if (hex_field(&p, 8, ':', &v[0]) == 0 &&
+	    hex_field(&p, 2, ':', &v[1]) == 0 &&
+	    hex_field(&p, 2, '.', &v[2]) == 0 &&
+	    hex_field(&p, 1, '\0', &v[3]) == 0)
+		return 0;
+	p = s;
+	v[0] = 0;
+	if (hex_field(&p, 2, ':', &v[1]) == 0 &&
+	    hex_field(&p, 2, '.', &v[2]) == 0 &&
+	    hex_field(&p, 1, '\0', &v[3]) == 0)
+		return 0;
+	return -EINVAL;
+}
+
+QAT_API int qat_dev_by_pci_addr(struct qat_rt *rt, const char *addr,
+				struct qat_dev **out)
+{
+	unsigned int want[4], have[4], i;
+
+	if (!rt || !addr || !out || pci_addr_parse(addr, want) ||
+	    want[2] > 0x1f || want[3] > 7)
+		return -EINVAL;
+	for (i = 0; i < rt->ndevs; i++) {
+		if (pci_addr_parse(rt->devs[i]->info.pci_addr, have))
+			continue;
+		if (!memcmp(want, have, sizeof(want))) {
+			*out = rt->devs[i];
+			return 0;
+		}
+	}
+	return -ENODEV;
+}
+
+QAT_API int qat_dev_accel_id(const struct qat_dev *dev)
+{
+	return dev ? (int)dev->info.accel_id : -EINVAL;
 }
 
 QAT_API int qat_dev_info(const struct qat_dev *dev, struct qat_dev_info *info)
@@ -54,17 +136,16 @@ QAT_API int qat_dev_bar_info(struct qat_dev *dev, unsigned int bar,
 	uint32_t f;
 	int ret;
 
-	if (!dev || bar > 5)
+	if (!dev || bar > 5 || !size || !flags)
 		return -EINVAL;
 	if (!dev->ops->bar_info)
 		return -ENOTSUP;
+	/* Through locals: a backend that fails part-way writes nothing. */
 	ret = dev->ops->bar_info(dev, bar, &s, &f);
 	if (ret)
 		return ret;
-	if (size)
-		*size = s;
-	if (flags)
-		*flags = f;
+	*size = s;
+	*flags = f;
 	return 0;
 }
 

@@ -8,16 +8,10 @@
 
 #include "qat/qatrt.h"
 #include "log.h"
+#include "opts.h"
 
 #define QAT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/*
- * Copy a caller's options struct (which starts with `size_t sz`) into `dst`
- * of `our_sz` bytes, zero-filling what the caller's version lacks. `src`
- * NULL gives all zeroes. Returns 0, or -EINVAL when `sz` is too small or
- * the caller set fields this version does not know.
- */
-int qat_opts_copy(void *dst, size_t our_sz, const void *src);
 
 /*
  * One table per backend. Core code calls through it and never looks at
@@ -122,6 +116,10 @@ struct qat_cfg *qat_rt_take_cfg(struct qat_rt *rt, unsigned int accel_id,
 /* Register cleanup for qat_rt_close(). Returns 0 or -ENOMEM. */
 int qat_rt_on_close(struct qat_rt *rt, void (*fn)(struct qat_rt *, void *),
 		    void *arg);
+
+/* Log that no configuration has `section`, saying where configuration
+ * was looked for and whether any was loaded at all. */
+void qat_rt_log_no_section(const struct qat_rt *rt, const char *section);
 
 /* Max processes from config "MaxProcesses" in [GENERAL], else `dflt`. */
 unsigned int qat_dev_max_processes(const struct qat_cfg *cfg,

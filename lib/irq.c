@@ -97,10 +97,13 @@ static bool one_bit(uint32_t v)
 }
 
 /*
- * What vfio_set_irqs_validate_and_prepare() checks, in its order, plus
- * the rules the library adds: exactly one action (the kernel answers
- * -ENOTTY), count 0 only with DATA_NONE (the kernel's answer depends on
- * the index and its state), and data present.
+ * What vfio_set_irqs_validate_and_prepare() (drivers/vfio/vfio_main.c)
+ * checks, in its order, then the -ENOTTY of vfio_pci_set_irqs_ioctl()
+ * for an action field that names no one action. The one rule the library
+ * adds: data must be present for count > 0 (the kernel's copy_from_user
+ * would say -EFAULT; a NULL argument is -EINVAL here, as everywhere).
+ * Count 0 with DATA_BOOL or DATA_EVENTFD goes on: its answer depends on
+ * the index and its state (irq.h lists them).
  */
 static int irq_set_check(struct qat_dev *dev, unsigned int index,
 			 uint32_t action, uint32_t data_type,
@@ -121,10 +124,12 @@ static int irq_set_check(struct qat_dev *dev, unsigned int index,
 		return n;
 	if (start >= (unsigned int)n || start + count > (unsigned int)n)
 		return -EINVAL;
-	if (!one_bit(data_type) || !one_bit(action))
+	if (!one_bit(data_type))
 		return -EINVAL;
-	if (data_type != QAT_IRQ_DATA_NONE && (!count || !data))
+	if (data_type != QAT_IRQ_DATA_NONE && count && !data)
 		return -EINVAL;
+	if (!one_bit(action))
+		return -ENOTTY;
 	return 0;
 }
 
@@ -133,7 +138,8 @@ static bool irq_set_binds(unsigned int index, uint32_t action,
 			  uint32_t data_type, unsigned int count)
 {
 	if (action == QAT_IRQ_ACTION_TRIGGER)
-		return data_type == QAT_IRQ_DATA_EVENTFD || !count;
+		return data_type == QAT_IRQ_DATA_EVENTFD ||
+		       (data_type == QAT_IRQ_DATA_NONE && !count);
 	return index == QAT_IRQ_INTX && action == QAT_IRQ_ACTION_UNMASK &&
 	       data_type == QAT_IRQ_DATA_EVENTFD;
 }
@@ -146,7 +152,7 @@ static void irq_set_track(struct qat_irq_dev *st, unsigned int index,
 		return;
 	if (data_type == QAT_IRQ_DATA_EVENTFD)
 		st->owner[index] = QAT_IRQ_OWNER_APP;
-	else if (!count)
+	else if (data_type == QAT_IRQ_DATA_NONE && !count)
 		st->owner[index] = QAT_IRQ_OWNER_NONE;
 }
 

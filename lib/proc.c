@@ -46,8 +46,7 @@ static int section_check(const struct qat_rt *rt, const char *base)
 		any = 1;
 	}
 	if (!any) {
-		qat_err("could not find section %s in any device configuration",
-			base);
+		qat_rt_log_no_section(rt, base);
 		return -ENOENT;
 	}
 	qat_err("section %s: no device that has it is started", base);

@@ -70,10 +70,31 @@ static int rt_add_cfg(struct qat_rt *rt, const char *path, unsigned int id)
 	c[rt->ncfgs].accel_id = id;
 	c[rt->ncfgs].cfg = cfg;
 	rt->ncfgs++;
+	qat_info("configuration %s: device %u, %d sections", path, id,
+		 qat_cfg_section_count(cfg));
 	return 0;
 err_free:
 	qat_cfg_free(cfg);
 	return -ENOMEM;
+}
+
+/* Only regular files (or links to them) are read: anything else named
+ * like a device file is skipped with a warning, so that a FIFO cannot
+ * block qat_rt_open(). */
+static int dir_entry_is_file(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		qat_warn("configuration %s: skipped: %s", path,
+			 qat_strerror(errno));
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		qat_warn("configuration %s: skipped: not a regular file", path);
+		return 0;
+	}
+	return 1;
 }
 
 /* Load every "<x>_dev<N>.{conf,json}" of a directory, in name order so
@@ -85,19 +106,31 @@ static int rt_load_dir(struct qat_rt *rt, const char *dir)
 	int n, i, ret = 0;
 
 	n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0)
-		return -errno;
+	if (n < 0) {
+		ret = -errno;
+		qat_err("configuration directory %s: %s", dir,
+			qat_strerror(ret));
+		return ret;
+	}
 	for (i = 0; i < n; i++) {
-		long id = cfg_name_accel_id(ents[i]->d_name);
+		const char *name = ents[i]->d_name;
+		long id = cfg_name_accel_id(name);
 
-		if (id < 0 || ret)
+		if (ret || !strcmp(name, ".") || !strcmp(name, ".."))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir,
-			     ents[i]->d_name) >= (int)sizeof(path)) {
+		if (id < 0) {
+			qat_dbg("configuration %s/%s: skipped: not named "
+				"<x>_dev<N>.conf or .json", dir, name);
+			continue;
+		}
+		if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+		    (int)sizeof(path)) {
+			qat_err("configuration %s/%s: path too long", dir, name);
 			ret = -ENAMETOOLONG;
 			continue;
 		}
-		ret = rt_add_cfg(rt, path, (unsigned int)id);
+		if (dir_entry_is_file(path))
+			ret = rt_add_cfg(rt, path, (unsigned int)id);
 	}
 	for (i = 0; i < n; i++)
 		free(ents[i]);
@@ -105,24 +138,42 @@ static int rt_load_dir(struct qat_rt *rt, const char *dir)
 	return ret;
 }
 
-static int rt_load_config(struct qat_rt *rt, int asked)
+/* `from` says who chose the path, for the log lines that tell a user
+ * where configuration was looked for. */
+static int rt_load_config(struct qat_rt *rt, const char *from, int asked)
 {
 	struct stat st;
 	long id;
+	int ret;
 
+	qat_info("looking for configuration in %s (%s)", rt->config_path,
+		 from);
 	if (stat(rt->config_path, &st)) {
-		if (errno == ENOENT && !asked)
-			return 0; /* no configuration at the default place */
-		qat_err("configuration %s: %s", rt->config_path,
-			qat_strerror(errno));
-		return -errno;
+		ret = -errno;
+		if (ret == -ENOENT && !asked) {
+			qat_info("no configuration: %s does not exist (set "
+				 "QATRT_CONFIG or qat_rt_opts.config_path)",
+				 rt->config_path);
+			return 0;
+		}
+		qat_err("configuration %s (%s): %s", rt->config_path, from,
+			qat_strerror(ret));
+		return ret;
 	}
-	if (S_ISDIR(st.st_mode))
-		return rt_load_dir(rt, rt->config_path);
-	id = cfg_name_accel_id(strrchr(rt->config_path, '/') ?
-			       strrchr(rt->config_path, '/') + 1 :
-			       rt->config_path);
-	return rt_add_cfg(rt, rt->config_path, id < 0 ? 0 : (unsigned int)id);
+	if (S_ISDIR(st.st_mode)) {
+		ret = rt_load_dir(rt, rt->config_path);
+	} else {
+		id = cfg_name_accel_id(strrchr(rt->config_path, '/') ?
+				       strrchr(rt->config_path, '/') + 1 :
+				       rt->config_path);
+		ret = rt_add_cfg(rt, rt->config_path,
+				 id < 0 ? 0 : (unsigned int)id);
+	}
+	if (!ret)
+		qat_info("configuration: %u device file%s loaded from %s",
+			 rt->ncfgs, rt->ncfgs == 1 ? "" : "s",
+			 rt->config_path);
+	return ret;
 }
 
 struct qat_cfg *qat_rt_take_cfg(struct qat_rt *rt, unsigned int accel_id,
@@ -247,6 +298,18 @@ static char *dup_choice(const char *opt, const char *env, const char *dflt)
 	return strdup(v);
 }
 
+/* Who chose the configuration path, as dup_choice() picks it. */
+static const char *config_source(const struct qat_rt_opts *o)
+{
+	const char *env = secure_getenv("QATRT_CONFIG");
+
+	if (o->config_path && *o->config_path)
+		return "qat_rt_opts.config_path";
+	if (!o->config_path && env && *env)
+		return "$QATRT_CONFIG";
+	return "the default";
+}
+
 static int rt_init_opts(struct qat_rt *rt, const struct qat_rt_opts *o)
 {
 	if (o->pci_ids && qat_pci_ids_check(o->pci_ids))
@@ -268,6 +331,7 @@ QAT_API int qat_rt_open(const struct qat_rt_opts *opts, struct qat_rt **out)
 {
 	struct qat_rt_opts o;
 	struct qat_rt *rt;
+	const char *from;
 	int asked, ret;
 
 	if (!out)
@@ -284,8 +348,9 @@ QAT_API int qat_rt_open(const struct qat_rt_opts *opts, struct qat_rt **out)
 	ret = rt_init_opts(rt, &o);
 	if (ret)
 		goto err;
-	asked = o.config_path || secure_getenv("QATRT_CONFIG");
-	ret = rt_load_config(rt, asked);
+	from = config_source(&o);
+	asked = strcmp(from, "the default") != 0;
+	ret = rt_load_config(rt, from, asked);
 	if (ret)
 		goto err;
 	ret = rt_probe(rt);
@@ -329,6 +394,17 @@ QAT_API void qat_rt_close(struct qat_rt *rt)
 	free(rt->pci_ids);
 	pthread_mutex_destroy(&rt->lock);
 	free(rt);
+}
+
+void qat_rt_log_no_section(const struct qat_rt *rt, const char *section)
+{
+	if (!rt->ncfgs)
+		qat_err("could not find section %s: no configuration was loaded "
+			"(looked in %s)", section, rt->config_path);
+	else
+		qat_err("could not find section %s in any device configuration "
+			"(%u loaded from %s)", section, rt->ncfgs,
+			rt->config_path);
 }
 
 QAT_API const char *qat_rt_registry_path(const struct qat_rt *rt)

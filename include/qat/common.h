@@ -6,12 +6,22 @@
  * Conventions for every libqatrt function:
  *   - 0, or a non-negative count, on success; a negative errno on failure.
  *   - Constructors fill a `**out` and leave it untouched on failure.
+ *   - Out-parameters are required: a NULL one is -EINVAL and nothing is
+ *     done, unless the function's description says that it may be NULL
+ *     (qat_cfg_load()'s `err`, qat_state_lost()'s counts, qat_proc_list()'s
+ *     `claims` when `max` is 0, qat_version()'s parts). Nothing is written through them on
+ *     failure.
  *   - Release functions accept NULL.
  *   - Options structs start with `size_t sz` (set it to sizeof the struct
  *     you compiled against); NULL options mean defaults; unknown flag bits
- *     are -EINVAL.
+ *     are -EINVAL, and so is an `sz` that is smaller than `sz` itself or
+ *     ends inside a field.
  *   - The library never prints and never exits; it logs through the
- *     function set with qat_set_log_fn() (silent by default).
+ *     function set with qat_set_log_fn(). Without one it is silent, unless
+ *     the environment has QATRT_LOG=error|warn|info|debug: then lines of
+ *     that level and more severe go to stderr, prefixed "libqatrt: ".
+ *     Every failure that is logged names what failed (file, section,
+ *     device).
  */
 #ifndef QAT_COMMON_H
 #define QAT_COMMON_H
@@ -51,7 +61,8 @@ typedef void (*qat_log_fn)(enum qat_log_level level, const char *msg,
 
 /*
  * Set the process-wide log callback and the most verbose level passed to
- * it. fn NULL restores the default, which discards everything. Thread-safe.
+ * it. fn NULL restores the default: silent, or stderr as $QATRT_LOG says
+ * (read once, at the first line logged). Thread-safe.
  */
 QAT_API void qat_set_log_fn(qat_log_fn fn, void *arg,
 			    enum qat_log_level max_level);

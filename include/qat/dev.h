@@ -55,6 +55,22 @@ QAT_API int qat_dev_count(const struct qat_rt *rt);
 QAT_API int qat_dev_get(struct qat_rt *rt, unsigned int i,
 			struct qat_dev **out);
 
+/*
+ * Lookups. The device with accel id `accel_id`, or at PCI address `addr`
+ * ("dddd:bb:dd.f", or "bb:dd.f" for domain 0; hex digits in either
+ * case). Returns 0 and fills *out; -ENODEV when no device matches;
+ * -EINVAL for NULL arguments or an address of another form.
+ */
+QAT_API int qat_dev_by_accel_id(struct qat_rt *rt, unsigned int accel_id,
+				struct qat_dev **out);
+QAT_API int qat_dev_by_pci_addr(struct qat_rt *rt, const char *addr,
+				struct qat_dev **out);
+
+/* The device's accel id (0..65535), or -EINVAL for NULL. With
+ * qat_proc_dev(), the device of a claim: qat_dev_accel_id(qat_proc_dev(p)),
+ * which is -EINVAL for a NULL claim too. */
+QAT_API int qat_dev_accel_id(const struct qat_dev *dev);
+
 /* Fill `info`. Returns 0, or -EINVAL for NULL arguments. */
 QAT_API int qat_dev_info(const struct qat_dev *dev, struct qat_dev_info *info);
 
@@ -65,7 +81,8 @@ QAT_API const struct qat_cfg *qat_dev_cfg(const struct qat_dev *dev);
 #define QAT_BAR_MMAP  (1u << 0) /* can be mapped */
 #define QAT_BAR_MEM64 (1u << 1)
 
-/* Size and flags of BAR `bar` (0..5). Returns 0; -EINVAL for a bad index;
+/* Size and flags of BAR `bar` (0..5); both out-parameters are required.
+ * Returns 0; -EINVAL for a bad index or a NULL argument;
  * -ENOENT when that BAR does not exist. */
 QAT_API int qat_dev_bar_info(struct qat_dev *dev, unsigned int bar,
 			     uint64_t *size, uint32_t *flags);

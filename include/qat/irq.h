@@ -90,20 +90,49 @@ QAT_API int qat_irq_info(struct qat_dev *dev, unsigned int index,
  * Returns 0, or a positive number when MSI/MSI-X could not be enabled
  * with start + count vectors: the number the platform can give (nothing
  * was enabled; retry with at most that many). Errors:
- *   -EINVAL  unknown flag bits, not exactly one action and one data type,
- *            start + count overflowing or past the index's vector count,
- *            count 0 with DATA_BOOL or DATA_EVENTFD, NULL data, switching
- *            interrupt type without disabling the enabled one first
- *            (TRIGGER, DATA_NONE, count 0 disables), loopback on an
- *            index that is not enabled, an fd that is not an eventfd
- *   -ENOTTY  an action the index does not support (MASK/UNMASK on MSI,
- *            MSI-X, ERR, REQ; MASK with DATA_EVENTFD on INTx)
+ *   -EINVAL  unknown flag bits, not exactly one data type, start + count
+ *            overflowing or past the index's vector count, NULL data with
+ *            count > 0, switching interrupt type without disabling the
+ *            enabled one first, loopback (DATA_NONE/DATA_BOOL) on an index
+ *            that is not enabled, INTx with count other than 1, an fd that
+ *            is not an eventfd, an eventfd for an MSI/MSI-X vector past
+ *            those the first bind enabled (see "Differences" below)
+ *   -ENOTTY  no action bit, or more than one; an action the index does
+ *            not support (MASK/UNMASK on MSI, MSI-X, ERR, REQ; MASK with
+ *            DATA_EVENTFD on INTx)
+ *   -ERANGE  DATA_EVENTFD with start + count = 0 on MSI/MSI-X that is not
+ *            enabled (a first enable of zero vectors)
  *   -EBADF   a bad eventfd
  *   -EBUSY   the dispatcher owns this index; or an INTx unmask eventfd
  *            is already set
  *   -ENOTSUP the backend has no interrupts
  * A block of eventfds that fails part-way releases the vectors it had
  * reached, as the kernel does; on a first enable nothing stays enabled.
+ *
+ * Count 0, as vfio-pci answers it: TRIGGER | DATA_NONE disables the
+ * enabled index (MSI, MSI-X, INTx) or releases the ERR/REQ eventfd, and is
+ * -EINVAL when there is nothing to disable. On an enabled MSI/MSI-X index
+ * DATA_BOOL and DATA_EVENTFD with count 0 change nothing and return 0
+ * (data may be NULL); on INTx, ERR and REQ they are -EINVAL.
+ *
+ * Loopback (TRIGGER with DATA_NONE, or DATA_BOOL with 1s) on MSI/MSI-X
+ * signals the eventfd of each vector in range that has one and skips the
+ * others, including vectors past those enabled: the bound is the index's
+ * vector count (qat_irq_info()), as in vfio_pci_set_msi_trigger() since
+ * Linux 6.5 (older kernels said -EINVAL past the enabled vectors).
+ *
+ * Differences from vfio-pci, and why:
+ *   - NULL data with count > 0 is -EINVAL; the kernel's copy from user
+ *     memory says -EFAULT. A NULL argument is -EINVAL in every libqatrt
+ *     function.
+ *   - The simulated device has no dynamic MSI-X: an eventfd for a vector
+ *     past those the first bind enabled is -EINVAL, as on kernels before
+ *     6.5 or platforms where pci_msix_can_alloc_dyn() is false; a kernel
+ *     with dynamic MSI-X allocates the vector and returns 0. The model's
+ *     vector budget (SimMsixAlloc) is fixed when the index is enabled, so
+ *     that tests of the short-allocation path stay exact. Portable code
+ *     enables every vector it needs in its first bind, which the
+ *     dispatcher does.
  */
 QAT_API int qat_irq_set(struct qat_dev *dev, unsigned int index,
 			uint32_t action, uint32_t data_type,

@@ -10,6 +10,7 @@
 #define QAT_QATRT_H
 
 #include "common.h"
+#include "version.h"
 #include "rt.h"
 #include "dev.h"
 #include "cfg.h"

@@ -55,6 +55,10 @@ enum qat_event {
 /* Number of event values; valid events are 0 .. QAT_EVENT_COUNT - 1. */
 #define QAT_EVENT_COUNT 11
 
+/* The event's name as the drivers spell it ("RESTARTING"); "UNKNOWN" for
+ * a value out of range. A static string, never NULL. */
+QAT_API const char *qat_event_name(int event);
+
 /* Event masks: one bit per event value. */
 #define QAT_EVENT_BIT(e) (1u << (e))
 #define QAT_EVENT_MASK_ALL ((1u << QAT_EVENT_COUNT) - 1)
