@@ -1023,6 +1023,34 @@ START_TEST(test_load_file_errors)
 }
 END_TEST
 
+/*
+ * Issue 9.3: a FIFO with no writer blocked qat_cfg_load() in open(2) for
+ * ever. Only regular files are configuration; the alarm turns a hang
+ * into a failure instead of a stuck suite.
+ */
+START_TEST(test_load_fifo_refused)
+{
+	char path[] = "/tmp/check_cfg_fifo_XXXXXX";
+	char fifo[64];
+	struct qat_cfg_error e;
+	struct qat_cfg *c = NULL;
+
+	ck_assert_ptr_nonnull(mkdtemp(path));
+	snprintf(fifo, sizeof(fifo), "%s/x_dev0.conf", path);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	ck_assert_int_eq(qat_cfg_load(fifo, CONF, 0, &c, &e), -EINVAL);
+	alarm(0);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(e.file, fifo);
+	ck_assert_str_eq(e.msg, "is a FIFO, not a regular file");
+	ck_assert_int_eq(qat_cfg_load("/dev/null", CONF, 0, &c, &e), -EINVAL);
+	ck_assert_str_eq(e.msg, "is a character device, not a regular file");
+	unlink(fifo);
+	rmdir(path);
+}
+END_TEST
+
 static char logged[512];
 static int log_calls;
 
@@ -1065,6 +1093,7 @@ Suite *cfg_suite(void)
 	tcase_add_test(t, test_length_limits);
 	tcase_add_test(t, test_load_files);
 	tcase_add_test(t, test_load_file_errors);
+	tcase_add_test(t, test_load_fifo_refused);
 	tcase_add_test(t, test_error_logged);
 	suite_add_tcase(s, t);
 

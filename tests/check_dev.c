@@ -301,6 +301,145 @@ START_TEST(log_and_strerror)
 }
 END_TEST
 
+/* Issue 15.5: a device by accel id and by PCI address; the accel id of a
+ * claim's device without a whole qat_dev_info. */
+START_TEST(lookups)
+{
+	struct qat_dev *d = NULL, *d0, *d5;
+	struct qat_proc *p;
+	struct qat_rt *rt;
+
+	qt_sim_conf(qt_dir, "4xxx", 0, NULL, "[SSL]\nNumProcesses = 1\n");
+	qt_sim_conf(qt_dir, "c62x", 5, "SimPciAddress = 0000:3d:0a.1\n",
+		    NULL);
+	rt = qt_rt_open(qt_dir);
+	d0 = qt_dev_at(rt, 0);
+	d5 = qt_dev_at(rt, 1);
+	ck_assert_int_eq(qat_dev_by_accel_id(rt, 5, &d), 0);
+	ck_assert_ptr_eq(d, d5);
+	ck_assert_int_eq(qat_dev_by_accel_id(rt, 0, &d), 0);
+	ck_assert_ptr_eq(d, d0);
+	d = NULL;
+	ck_assert_int_eq(qat_dev_by_accel_id(rt, 1, &d), -ENODEV);
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(qat_dev_by_accel_id(NULL, 0, &d), -EINVAL);
+
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "0000:3d:0a.1", &d), 0);
+	ck_assert_ptr_eq(d, d5);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "3D:0A.1", &d), 0);
+	ck_assert_ptr_eq(d, d5);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "0000:f0:00.0", &d), 0);
+	ck_assert_ptr_eq(d, d0);
+	d = NULL;
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "0000:3d:0a.2", &d), -ENODEV);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "0001:3d:0a.1", &d), -ENODEV);
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "0000:3d:0a", &d), -EINVAL);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, " 3d:0a.1", &d), -EINVAL);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "0x3d:0a.1", &d), -EINVAL);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "0000:3d:0a.1 ", &d),
+			 -EINVAL);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "0000:3d:20.0", &d), -EINVAL);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "", &d), -EINVAL);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, NULL, &d), -EINVAL);
+
+	ck_assert_int_eq(qat_dev_accel_id(d5), 5);
+	ck_assert_int_eq(qat_dev_accel_id(NULL), -EINVAL);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+	ck_assert_int_eq(qat_dev_accel_id(qat_proc_dev(p)), 0);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	ck_assert_int_eq(qat_dev_accel_id(qat_proc_dev(NULL)), -EINVAL);
+	qat_rt_close(rt);
+}
+END_TEST
+
+/*
+ * Issue 9.8: one rule for out-parameters. Every public function with one
+ * returns -EINVAL for a NULL required one; the few optional ones (named
+ * in common.h) take NULL and succeed. qat_dev_bar_info() returned 0.
+ */
+START_TEST(out_params_one_rule)
+{
+	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_PCI };
+	const struct qat_cfg *cfg;
+	struct qat_state_sub *sub;
+	struct qat_irq_info ii;
+	struct qat_state_event ev;
+	struct qat_adf_state adf;
+	struct qat_dev_info info;
+	struct qat_dev *dev, *d;
+	struct qat_cfg *c;
+	struct qat_proc *p;
+	struct qat_rt *rt;
+	char path[4096], *json;
+	const char *v;
+	uint64_t size, u;
+	uint32_t flags;
+	void *addr;
+	size_t len;
+	uint8_t b[4];
+
+	qt_sim_conf(qt_dir, "4xxx", 0, NULL, "[SSL]\nNumProcesses = 1\n");
+	rt = qt_rt_open(qt_dir);
+	dev = qt_dev_at(rt, 0);
+	cfg = qat_dev_cfg(dev);
+	snprintf(path, sizeof(path), "%s/4xxx_dev0.conf", qt_dir);
+	o.config_path = qt_dir;
+
+	ck_assert_int_eq(qat_rt_open(&o, NULL), -EINVAL);
+	ck_assert_int_eq(qat_dev_get(rt, 0, NULL), -EINVAL);
+	ck_assert_int_eq(qat_dev_by_accel_id(rt, 0, NULL), -EINVAL);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "f0:00.0", NULL), -EINVAL);
+	ck_assert_int_eq(qat_dev_info(dev, NULL), -EINVAL);
+	ck_assert_int_eq(qat_dev_bar_info(dev, 0, NULL, &flags), -EINVAL);
+	ck_assert_int_eq(qat_dev_bar_info(dev, 0, &size, NULL), -EINVAL);
+	ck_assert_int_eq(qat_dev_bar_map(dev, 0, 1, NULL, &len), -EINVAL);
+	ck_assert_int_eq(qat_dev_bar_map(dev, 0, 1, &addr, NULL), -EINVAL);
+	ck_assert_int_eq(qat_dev_cfg_read(dev, 0, NULL, 4), -EINVAL);
+	ck_assert_int_eq(qat_cfg_load(path, QAT_CFG_FMT_AUTO, 0, NULL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(qat_cfg_load_mem("m", "", 0, QAT_CFG_FMT_AUTO, 0,
+					  NULL, NULL), -EINVAL);
+	ck_assert_int_eq(qat_cfg_get_str(cfg, "GENERAL", "SimDevice", NULL),
+			 -EINVAL);
+	ck_assert_int_eq(qat_cfg_get_u64(cfg, "SSL", "NumProcesses", NULL),
+			 -EINVAL);
+	ck_assert_int_eq(qat_cfg_dump_json(cfg, NULL), -EINVAL);
+	ck_assert_int_eq(qat_irq_info(dev, 0, NULL), -EINVAL);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, NULL), -EINVAL);
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 1), -EINVAL);
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, NULL), -EINVAL);
+
+	/* The same calls with every out-parameter given succeed. */
+	ck_assert_int_eq(qat_dev_get(rt, 0, &d), 0);
+	ck_assert_int_eq(qat_dev_by_pci_addr(rt, "f0:00.0", &d), 0);
+	ck_assert_int_eq(qat_dev_info(dev, &info), 0);
+	ck_assert_int_eq(qat_dev_bar_info(dev, 0, &size, &flags), 0);
+	ck_assert_int_eq(qat_dev_cfg_read(dev, 0, b, 4), 4);
+	ck_assert_int_eq(qat_cfg_load(path, QAT_CFG_FMT_AUTO, 0, &c, NULL), 0);
+	qat_cfg_free(c);
+	ck_assert_int_eq(qat_cfg_get_str(cfg, "GENERAL", "SimDevice", &v), 0);
+	ck_assert_int_eq(qat_cfg_get_u64(cfg, "SSL", "NumProcesses", &u), 0);
+	ck_assert_int_eq(qat_cfg_dump_json(cfg, &json), 0);
+	free(json);
+	ck_assert_int_eq(qat_irq_info(dev, 0, &ii), 0);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+
+	/* The optional ones. */
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 1);
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, &sub), 0);
+	ck_assert_int_eq(qat_state_read(sub, NULL), -EINVAL);
+	ck_assert_int_eq(qat_state_read_adf(sub, NULL), -EINVAL);
+	ck_assert_int_eq(qat_state_read(sub, &ev), -EAGAIN);
+	ck_assert_int_eq(qat_state_read_adf(sub, &adf), -EAGAIN);
+	ck_assert_int_eq(qat_state_lost(sub, NULL, NULL), 0);
+	ck_assert_uint_eq(qat_version(NULL, NULL, NULL), QATRT_VERSION);
+	qat_state_unsubscribe(sub);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	qat_rt_close(rt);
+}
+END_TEST
+
 Suite *dev_suite(void)
 {
 	Suite *s = suite_create("dev");
@@ -318,6 +457,8 @@ Suite *dev_suite(void)
 	tcase_add_test(tc, dma_map_rules);
 	tcase_add_test(tc, start_stop);
 	tcase_add_test(tc, log_and_strerror);
+	tcase_add_test(tc, lookups);
+	tcase_add_test(tc, out_params_one_rule);
 	suite_add_tcase(s, tc);
 	return s;
 }

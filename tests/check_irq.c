@@ -9,11 +9,13 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 
 #include "sim_priv.h" /* white-box: the model without the library's checks */
 #include "util.h"
@@ -111,8 +113,11 @@ static const struct row rows[] = {
 	{ "unknown action bit", PRE_MSIX4, 0, MSIX, 1u << 6, NONE, 0, 1, NULL, -EINVAL, 0 },
 	{ "unknown data bit", PRE_MSIX4, 0, MSIX, TRIG, 1u << 7, 0, 1, NULL, -EINVAL, 0 },
 	{ "action bit as data", PRE_MSIX4, 0, MSIX, TRIG, MASK, 0, 1, NULL, -EINVAL, 0 },
-	{ "no action", PRE_MSIX4, 0, MSIX, 0, NONE, 0, 1, NULL, -EINVAL, 0 },
-	{ "two actions", PRE_INTX, 0, QAT_IRQ_INTX, MASK | UNMASK, NONE, 0, 1, NULL, -EINVAL, 0 },
+	{ "no action (the kernel's -ENOTTY)", PRE_MSIX4, 0, MSIX, 0, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "no action, no data type: data first", PRE_MSIX4, 0, MSIX, 0, 0, 0, 1, NULL, -EINVAL, 0 },
+	{ "two actions (the kernel's -ENOTTY)", PRE_INTX, 0, QAT_IRQ_INTX, MASK | UNMASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "three actions on MSI-X", PRE_MSIX4, 0, MSIX, MASK | UNMASK | TRIG, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "two actions past the vectors: range first", PRE_MSIX4, 0, MSIX, MASK | TRIG, NONE, 8, 1, NULL, -EINVAL, 0 },
 	{ "no data type", PRE_MSIX4, 0, MSIX, TRIG, 0, 0, 1, NULL, -EINVAL, 0 },
 	{ "two data types", PRE_MSIX4, 0, MSIX, TRIG, NONE | BOOL, 0, 1, "1", -EINVAL, 0 },
 	{ "start + count overflows", PRE_MSIX4, 0, MSIX, TRIG, NONE, 1, UINT32_MAX, NULL, -EINVAL, 0 },
@@ -121,8 +126,16 @@ static const struct row rows[] = {
 	{ "start past the vectors", PRE_MSIX4, 0, MSIX, TRIG, NONE, 8, 1, NULL, -EINVAL, 0 },
 	{ "start + count past the vectors", PRE_MSIX4, 0, MSIX, TRIG, NONE, 6, 3, NULL, -EINVAL, 0 },
 	{ "count 0, start past the vectors", PRE_MSIX4, 0, MSIX, TRIG, NONE, 8, 0, NULL, -EINVAL, 0 },
-	{ "count 0 with EVENTFD", PRE_MSIX4, 0, MSIX, TRIG, EFD, 0, 0, "", -EINVAL, 0 },
-	{ "count 0 with BOOL", PRE_MSIX4, 0, MSIX, TRIG, BOOL, 0, 0, "", -EINVAL, 0 },
+	{ "count 0 with EVENTFD, MSI-X enabled", PRE_MSIX4, 0, MSIX, TRIG, EFD, 0, 0, "", 0, 0 },
+	{ "count 0 with EVENTFD, NULL data, MSI-X enabled", PRE_MSIX4, 0, MSIX, TRIG, EFD, 2, 0, NULL, 0, 0 },
+	{ "count 0 with EVENTFD, not enabled (zero vectors)", PRE_NONE, 0, MSIX, TRIG, EFD, 0, 0, NULL, -ERANGE, 0 },
+	{ "count 0 with EVENTFD on INTx", PRE_INTX, 0, QAT_IRQ_INTX, TRIG, EFD, 0, 0, NULL, -EINVAL, 0 },
+	{ "count 0 with EVENTFD on ERR", PRE_ERR, 0, QAT_IRQ_ERR, TRIG, EFD, 0, 0, NULL, -EINVAL, 0 },
+	{ "count 0 with BOOL, MSI-X enabled", PRE_MSIX4, 0, MSIX, TRIG, BOOL, 0, 0, "", 0, 0 },
+	{ "count 0 with BOOL, NULL data, MSI-X enabled", PRE_MSIX4, 0, MSIX, TRIG, BOOL, 0, 0, NULL, 0, 0 },
+	{ "count 0 with BOOL, not enabled", PRE_NONE, 0, MSIX, TRIG, BOOL, 0, 0, NULL, -EINVAL, 0 },
+	{ "count 0 with BOOL on INTx", PRE_INTX, 0, QAT_IRQ_INTX, TRIG, BOOL, 0, 0, NULL, -EINVAL, 0 },
+	{ "count 0 with BOOL on REQ", PRE_NONE, 0, QAT_IRQ_REQ, TRIG, BOOL, 0, 0, NULL, -EINVAL, 0 },
 	{ "NULL data with EVENTFD", PRE_NONE, 0, MSIX, TRIG, EFD, 0, 1, NULL, -EINVAL, 0 },
 	{ "NULL data with BOOL", PRE_MSIX4, 0, MSIX, TRIG, BOOL, 0, 1, NULL, -EINVAL, 0 },
 	{ "index with no vectors (INTx of dev1)", PRE_NONE, 1, QAT_IRQ_INTX, TRIG, EFD, 0, 1, "e", -EINVAL, 0 },
@@ -168,7 +181,10 @@ static const struct row rows[] = {
 	{ "MSI-X fd below -1 releases", PRE_MSIX4, 0, MSIX, TRIG, EFD, 0, 1, "m", 0, 0 },
 	{ "MSI-X loopback NONE", PRE_MSIX4, 0, MSIX, TRIG, NONE, 1, 2, NULL, 0, 0x6 },
 	{ "MSI-X loopback BOOL", PRE_MSIX4, 0, MSIX, TRIG, BOOL, 0, 4, "1010", 0, 0x5 },
-	{ "MSI-X loopback past the enabled", PRE_MSIX4, 0, MSIX, TRIG, NONE, 3, 2, NULL, -EINVAL, 0 },
+	{ "MSI-X loopback past the enabled skips", PRE_MSIX4, 0, MSIX, TRIG, NONE, 3, 2, NULL, 0, 0x8 },
+	{ "MSI-X loopback BOOL past the enabled", PRE_MSIX4, 0, MSIX, TRIG, BOOL, 2, 6, "111111", 0, 0xc },
+	{ "MSI-X loopback past the vectors", PRE_MSIX4, 0, MSIX, TRIG, NONE, 6, 3, NULL, -EINVAL, 0 },
+	{ "MSI-X release past the enabled", PRE_MSIX4, 0, MSIX, TRIG, EFD, 3, 3, "---", 0, 0 },
 	{ "MSI-X loopback, not enabled", PRE_NONE, 0, MSIX, TRIG, NONE, 0, 1, NULL, -EINVAL, 0 },
 	{ "MSI-X disable", PRE_MSIX4, 0, MSIX, TRIG, NONE, 0, 0, NULL, 0, 0 },
 	{ "MSI-X disable, not enabled", PRE_NONE, 0, MSIX, TRIG, NONE, 0, 0, NULL, -EINVAL, 0 },
@@ -533,6 +549,50 @@ START_TEST(short_of_vectors)
 	ck_assert_int_eq(qat_irq_unbind(dev1, MSIX), 0);
 	for (i = 0; i < 5; i++)
 		close(fds[i]);
+}
+END_TEST
+
+/*
+ * Issue 9.7: vectors 0 and 1 of an index with 65 enabled; a loopback over
+ * 0..3 is within the index's count, so vfio-pci signals 0 and 1, skips 2
+ * and 3 (no context) and returns 0. The model said -EINVAL.
+ */
+START_TEST(loopback_past_enabled_vectors)
+{
+	struct qat_rt *rt65;
+	struct qat_dev *d;
+	struct qat_irq_info info;
+	uint8_t bools[4] = { 1, 1, 1, 1 };
+	int fds[2] = { efd(), efd() };
+	char *dir;
+
+	ck_assert_int_gt(asprintf(&dir, "%s/msix65", qt_dir), 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	qt_sim_conf(dir, "4xxx", 0, "SimMsix = 65\n", NULL);
+	rt65 = qt_rt_open(dir);
+	d = qt_dev_at(rt65, 0);
+	ck_assert_int_eq(qat_irq_info(d, MSIX, &info), 0);
+	ck_assert_uint_eq(info.count, 65);
+	ck_assert_int_eq(qat_irq_bind(d, MSIX, 0, 2, fds), 0);
+	ck_assert_int_eq(qat_irq_set(d, MSIX, TRIG, NONE, 0, 4, NULL), 0);
+	ck_assert_uint_eq(efd_take(fds[0]), 1);
+	ck_assert_uint_eq(efd_take(fds[1]), 1);
+	ck_assert_int_eq(qat_irq_set(d, MSIX, TRIG, BOOL, 1, 4, bools), 0);
+	ck_assert_uint_eq(efd_take(fds[0]), 0);
+	ck_assert_uint_eq(efd_take(fds[1]), 1);
+	/* The last vector of the index is still in range; one past is not. */
+	ck_assert_int_eq(qat_irq_set(d, MSIX, TRIG, NONE, 64, 1, NULL), 0);
+	ck_assert_int_eq(qat_irq_set(d, MSIX, TRIG, NONE, 64, 2, NULL),
+			 -EINVAL);
+	/* Count 0 with data on the enabled index: nothing, and 0. */
+	ck_assert_int_eq(qat_irq_set(d, MSIX, TRIG, EFD, 0, 0, NULL), 0);
+	ck_assert_int_eq(qat_irq_set(d, MSIX, TRIG, BOOL, 0, 0, NULL), 0);
+	ck_assert_uint_eq(efd_take(fds[0]), 0);
+	ck_assert_int_eq(qat_irq_unbind(d, MSIX), 0);
+	qat_rt_close(rt65);
+	close(fds[0]);
+	close(fds[1]);
+	free(dir);
 }
 END_TEST
 
@@ -971,6 +1031,7 @@ Suite *irq_suite(void)
 	tcase_add_test(seq, block_failure_unwinds);
 	tcase_add_test(seq, switching_type);
 	tcase_add_test(seq, short_of_vectors);
+	tcase_add_test(seq, loopback_past_enabled_vectors);
 	suite_add_tcase(s, seq);
 
 	tcase_add_checked_fixture(disp, setup, teardown);
