@@ -21,6 +21,10 @@ for f in usr/lib/libqatrt.a usr/lib/libqatrt.so.1.0.0 usr/lib/libqatrt.so.1 \
 	[ -e "$root/$f" ] || bad "not installed: /$f"
 done
 [ "$(readlink "$root/usr/lib/libqatrt.so")" = libqatrt.so.1 ] || bad "libqatrt.so link"
+doc=usr/share/doc/libqatrt/examples
+for f in samples/worker.c samples/worker_epoll.c samples/conf/*.conf; do
+	[ -f "$root/$doc/${f#samples/}" ] || bad "not installed: /$doc/${f#samples/}"
+done
 
 export PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_LIBDIR=$root/usr/lib/pkgconfig:/usr/lib/x86_64-linux-gnu/pkgconfig:/usr/share/pkgconfig
 cflags=$(pkg-config --cflags libqatrt) || bad "pkg-config --cflags"
@@ -34,8 +38,14 @@ ldd "$root/smoke" 2>/dev/null | grep -q "$root/usr/lib/libqatrt.so.1" ||
 ${CC:-cc} -static-libgcc -o "$root/smoke-static" tests/install/smoke.c $cflags \
 	-Wl,-Bstatic -lqatrt -Wl,-Bdynamic ${slibs/-lqatrt/} || bad "link against the static library"
 "$root/smoke-static" samples/conf >/dev/null || bad "static smoke run"
+# The installed examples build as a user would build them.
+for f in "$root/$doc"/*.c; do
+	${CC:-cc} -Wall -Werror -o "$root/$(basename "$f" .c)" "$f" $cflags $libs ||
+		bad "installed example $(basename "$f") does not build"
+done
 $MAKE --no-print-directory -s uninstall DESTDIR="$root" PREFIX=/usr >/dev/null
 left=$(find "$root/usr" -type f 2>/dev/null | wc -l)
 [ "$left" = 0 ] || bad "uninstall left $left files"
+[ ! -e "$root/usr/share/doc/libqatrt" ] || bad "uninstall left /usr/share/doc/libqatrt"
 echo "install: $((fail == 0 ? 1 : 0)) passed, $fail failed"
 [ "$fail" = 0 ]
