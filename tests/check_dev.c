@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 
 #include "util.h"
 
@@ -440,6 +441,93 @@ START_TEST(out_params_one_rule)
 }
 END_TEST
 
+static unsigned int reset_irqs;
+
+static void count_irq(struct qat_dev *dev, unsigned int index,
+		      unsigned int vector, void *arg)
+{
+	__atomic_add_fetch(&reset_irqs, 1, __ATOMIC_SEQ_CST);
+}
+
+/* What qat_dev_reset(3) promises to read in a man page, before any user
+ * has to find it out (issue 15.8). */
+static void page_says(const char *page, const char *what)
+{
+	char buf[16384];
+	size_t n;
+	FILE *f = fopen(page, "re");
+
+	ck_assert_msg(f != NULL, "%s missing", page);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	ck_assert_msg(strstr(buf, what), "%s does not say \"%s\"", page,
+		      what);
+}
+
+/*
+ * Issue 15.8: a reset publishes RESTARTING and RESTARTED, and handlers,
+ * eventfd bindings and BAR maps survive it. The page says so.
+ */
+START_TEST(reset_events_and_what_survives)
+{
+	struct qat_state_event ev;
+	struct qat_state_sub *sub;
+	struct qat_dev *dev;
+	struct qat_rt *rt;
+	uint64_t n;
+	size_t len;
+	void *bar;
+	int efd, i;
+
+	qt_sim_conf(qt_dir, "4xxx", 0, NULL, NULL);
+	rt = qt_rt_open(qt_dir);
+	dev = qt_dev_at(rt, 0);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, &sub), 0);
+	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_MSI, 0, 1, &efd), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev, QAT_IRQ_ERR, 0, count_irq,
+					     NULL), 0);
+	ck_assert_int_eq(qat_dev_bar_map(dev, 0, 1, &bar, &len), 0);
+	((volatile uint32_t *)bar)[1] = 0x1234;
+
+	ck_assert_int_eq(qat_dev_reset(dev), 0);
+	ck_assert_int_eq(qat_state_read(sub, &ev), 0);
+	ck_assert_int_eq(ev.event, QAT_EVENT_RESTARTING);
+	ck_assert_int_eq(qat_state_read(sub, &ev), 0);
+	ck_assert_int_eq(ev.event, QAT_EVENT_RESTARTED);
+	ck_assert_int_eq(qat_dev_state(dev), QAT_EVENT_RESTARTED);
+
+	/* The BAR map is still there, showing reset values. */
+	ck_assert_uint_eq(((volatile uint32_t *)bar)[1], 0);
+	((volatile uint32_t *)bar)[1] = 0x5678;
+	ck_assert_uint_eq(((volatile uint32_t *)bar)[1], 0x5678);
+	/* The eventfd binding and the handler still fire. */
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_MSI, 0), 1);
+	ck_assert_int_eq(read(efd, &n, sizeof(n)), (ssize_t)sizeof(n));
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_ERR, 0), 1);
+	for (i = 0; i < 2000 && !__atomic_load_n(&reset_irqs,
+						    __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	ck_assert_uint_eq(__atomic_load_n(&reset_irqs, __ATOMIC_SEQ_CST), 1);
+
+	ck_assert_int_eq(qat_irq_handler_remove(dev, QAT_IRQ_ERR, 0,
+						count_irq, NULL), 0);
+	ck_assert_int_eq(qat_irq_unbind(dev, QAT_IRQ_MSI), 0);
+	ck_assert_int_eq(qat_dev_bar_unmap(dev, 0, bar, len), 0);
+	qat_state_unsubscribe(sub);
+	close(efd);
+	qat_rt_close(rt);
+
+	page_says("man3/qat_dev_reset.3", "QAT_EVENT_RESTARTING");
+	page_says("man3/qat_dev_reset.3", "QAT_EVENT_RESTARTED");
+	page_says("man3/qat_dev_reset.3", "Interrupt handlers");
+	page_says("man3/qat_dev_reset.3", "Eventfd bindings");
+	page_says("man3/qat_dev_reset.3", "BAR maps");
+}
+END_TEST
+
 Suite *dev_suite(void)
 {
 	Suite *s = suite_create("dev");
@@ -459,6 +547,7 @@ Suite *dev_suite(void)
 	tcase_add_test(tc, log_and_strerror);
 	tcase_add_test(tc, lookups);
 	tcase_add_test(tc, out_params_one_rule);
+	tcase_add_test(tc, reset_events_and_what_survives);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -106,8 +106,15 @@ QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
 QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,
 			      const void *buf, size_t len);
 
-/* Reset the device (VFIO_DEVICE_RESET on vfio). Returns 0, -ENOTSUP when
- * the backend cannot reset, or the backend's error. */
+/*
+ * Reset the device (VFIO_DEVICE_RESET on vfio). Publishes
+ * QAT_EVENT_RESTARTING before and QAT_EVENT_RESTARTED after (or
+ * QAT_EVENT_ERROR when the reset failed) to every subscriber on the
+ * registry. Interrupt handlers, eventfd bindings, BAR maps (which then
+ * show reset values) and DMA maps stay as they were: qat_dev_reset(3).
+ * Returns 0, -ENOTSUP when the backend cannot reset, or the backend's
+ * error.
+ */
 QAT_API int qat_dev_reset(struct qat_dev *dev);
 
 /* DMA mapping flags */
