@@ -169,17 +169,6 @@ static void demo_interrupts(struct qat_dev *dev)
 		die("interrupt callback", -ETIMEDOUT);
 }
 
-static const char *event_name(int e)
-{
-	static const char *const names[] = {
-		"INIT", "START", "STOP", "SHUTDOWN", "RESTARTING",
-		"RESTARTED", "ERROR", "PROC_CRASH", "MANUAL_DUMP",
-		"SLICE_HANG", "DBG_SHUTDOWN",
-	};
-
-	return e >= 0 && e < QAT_EVENT_COUNT ? names[e] : "?";
-}
-
 static void demo_events(struct qat_rt *rt, struct qat_dev *dev)
 {
 	struct pollfd pfd = { .events = POLLIN };
@@ -199,13 +188,13 @@ static void demo_events(struct qat_rt *rt, struct qat_dev *dev)
 		while ((ret = qat_state_read(sub, &ev)) == 0) {
 			printf("  event #%llu: device %u %s\n",
 			       (unsigned long long)ev.seq, ev.dev_id,
-			       event_name(ev.event));
+			       qat_event_name(ev.event));
 			seen++;
 		}
 		if (ret != -EAGAIN)
 			die("qat_state_read", ret);
 	}
-	printf("device 0 is now %s\n", event_name(qat_dev_state(dev)));
+	printf("device 0 is now %s\n", qat_event_name(qat_dev_state(dev)));
 	qat_state_unsubscribe(sub);
 	if (seen < 2)
 		die("state events", -ETIMEDOUT);
