@@ -43,8 +43,9 @@ struct qat_cfg_error {
  * `accel_id` is the device's accelerator number, used for
  * "<S>_DEV<accel>_INT_<n>" names. `err` may be NULL; when given it is
  * filled on failure. The error is also logged at QAT_LOG_ERR.
- * Returns 0, or -ENOENT/-EACCES/... from opening the file, -EINVAL for a
- * malformed file, -ERANGE for a number out of range, -E2BIG for a
+ * Returns 0, or -ENOENT/-EACCES/... from opening the file, -EISDIR for a
+ * directory, -EINVAL for a path that is not a regular file (a FIFO is
+ * opened without blocking, then refused) or a malformed file, -ERANGE for a number out of range, -E2BIG for a
  * name or value that is too long, -ENOMEM.
  *
  * Both formats share one set of rules (qat_cfg_load(3) has them all):

@@ -18,7 +18,7 @@ extern "C" {
 #define QAT_RT_FLAGS_ALL (QAT_RT_NO_PCI | QAT_RT_NO_SIM)
 
 /* Default configuration directory, used when neither the options nor
- * $QATRT_CONFIG name one. */
+ * $QATRT_CONFIG name one (an empty value counts as none). */
 #define QAT_RT_DEFAULT_CONFIG "/etc/qatrt/"
 /* Default registry path, used when neither the options nor
  * $QATRT_REGISTRY name one. */
@@ -30,9 +30,12 @@ struct qat_rt_opts {
 	 * A device configuration file (".conf" or ".json") or a directory of
 	 * them. In a directory, files named "<anything>_dev<N>.conf" or
 	 * "<anything>_dev<N>.json" configure the device with accel id N;
-	 * other files are ignored. NULL: $QATRT_CONFIG, else
-	 * QAT_RT_DEFAULT_CONFIG. A missing default directory means no
-	 * configuration; a missing path that was asked for is -ENOENT.
+	 * other files are ignored. Only regular files (or links to them)
+	 * are read: a FIFO, socket or directory with such a name is skipped
+	 * with a warning. NULL: $QATRT_CONFIG, else QAT_RT_DEFAULT_CONFIG.
+	 * A missing default directory means no configuration; a missing
+	 * path that was asked for is -ENOENT. Where configuration was looked
+	 * for and each file loaded are logged at QAT_LOG_INFO.
 	 */
 	const char *config_path;
 	/*
@@ -66,7 +69,8 @@ struct qat_rt_opts {
  * or inaccessible (logged as a warning), are listed through the read-only
  * sysfs backend. Unreadable PCI sysfs means no real devices, not an error.
  *
- * Returns 0, -EINVAL for bad options, -ENOENT for a configuration path
+ * Returns 0, -EINVAL for bad options (unknown flags, or an sz smaller than
+ * the sz field or ending inside a field), -ENOENT for a configuration path
  * that does not exist, a configuration error (see qat_cfg_load()), or
  * -EEXIST when two configurations claim the same accel id, or a simulated
  * device declares the accel id of a real one (renumber it, or pass
