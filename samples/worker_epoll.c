@@ -145,10 +145,13 @@ static void teardown(struct worker *w)
 
 int main(int argc, char **argv)
 {
-	struct worker w = { .efd = { -1, -1 }, .sigfd = -1, .ep = -1 };
+	struct worker w = { .sigfd = -1, .ep = -1 };
 	const char *section = argc > 1 ? argv[1] : "SSL";
 	struct qat_rt *rt;
-	int ret, sig;
+	int ret, sig, i;
+
+	for (i = 0; i < VECTORS; i++)
+		w.efd[i] = -1;
 
 	ret = qat_rt_open(NULL, &rt);
 	if (ret) {
