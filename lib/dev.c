@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "dma_priv.h"
 #include "internal.h"
 #include "state_priv.h"
 
@@ -122,8 +123,17 @@ QAT_API int qat_dev_reset(struct qat_dev *dev)
 		return -EINVAL;
 	if (!dev->ops->reset)
 		return -ENOTSUP;
+	/* A reset that cannot even start changes nothing, so tells no one:
+	 * publishing RESTARTING and then ERROR would make every process on
+	 * the registry give up a working device. */
+	if (dev->ops->reset_check) {
+		ret = dev->ops->reset_check(dev);
+		if (ret)
+			return ret;
+	}
 	/* Every process using the device learns of the reset, whichever
-	 * backend did it; a failed reset leaves the device in error. */
+	 * backend did it; a reset that was tried and failed leaves the
+	 * device in error. */
 	qat_state_notify(dev, QAT_EVENT_RESTARTING);
 	ret = dev->ops->reset(dev);
 	qat_state_notify(dev, ret ? QAT_EVENT_ERROR : QAT_EVENT_RESTARTED);
@@ -141,13 +151,16 @@ static int dma_range_ok(uint64_t addr, uint64_t iova, size_t len)
 QAT_API int qat_dma_map(struct qat_dev *dev, void *vaddr, uint64_t iova,
 			size_t len, uint32_t flags)
 {
+	int ret;
+
 	if (!dev || !vaddr || !dma_range_ok((uintptr_t)vaddr, iova, len))
 		return -EINVAL;
 	if (!flags || flags & ~(QAT_DMA_READ | QAT_DMA_WRITE))
 		return -EINVAL;
 	if (!dev->ops->dma_map)
 		return -ENOTSUP;
-	return dev->ops->dma_map(dev, vaddr, iova, len, flags);
+	ret = dev->ops->dma_map(dev, vaddr, iova, len, flags);
+	return ret == -ENOMEM ? qat_dma_memlock_error(dev, len, ret) : ret;
 }
 
 QAT_API int qat_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
