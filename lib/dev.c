@@ -89,16 +89,21 @@ QAT_API int qat_dev_bar_unmap(struct qat_dev *dev, unsigned int bar,
 	return dev->ops->bar_unmap(dev, bar, addr, len);
 }
 
-static int cfg_range_ok(unsigned int off, size_t len)
+/* A range that starts inside config space is cut at its end: the part
+ * inside is transferred and counted, as for a function showing less. */
+static int cfg_range_ok(unsigned int off, size_t *len)
 {
-	return len > 0 && off < QAT_PCI_CFG_SPACE_SIZE &&
-	       len <= QAT_PCI_CFG_SPACE_SIZE - off;
+	if (!*len || off >= QAT_PCI_CFG_SPACE_SIZE)
+		return 0;
+	if (*len > QAT_PCI_CFG_SPACE_SIZE - off)
+		*len = QAT_PCI_CFG_SPACE_SIZE - off;
+	return 1;
 }
 
 QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
 			     void *buf, size_t len)
 {
-	if (!dev || !buf || !cfg_range_ok(off, len))
+	if (!dev || !buf || !cfg_range_ok(off, &len))
 		return -EINVAL;
 	if (!dev->ops->cfg_read)
 		return -ENOTSUP;
@@ -108,7 +113,7 @@ QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
 QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,
 			      const void *buf, size_t len)
 {
-	if (!dev || !buf || !cfg_range_ok(off, len))
+	if (!dev || !buf || !cfg_range_ok(off, &len))
 		return -EINVAL;
 	if (!dev->ops->cfg_write)
 		return -ENOTSUP;

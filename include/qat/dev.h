@@ -90,9 +90,9 @@ QAT_API int qat_dev_bar_unmap(struct qat_dev *dev, unsigned int bar,
 /* Read or write `len` bytes of PCI config space at `off`. Returns the
  * number of bytes transferred: fewer than `len` when the range runs past
  * the end of what the device (256 bytes for conventional PCI) or the
- * caller's privilege shows. -EINVAL for an empty range, one outside the
- * 4 KiB of config space, or one that starts at or past the end of the
- * device's config region. */
+ * caller's privilege shows, or past the 4 KiB of config space. -EINVAL
+ * for an empty range or one that starts at or past the end of the
+ * device's config region (at most 4 KiB). */
 QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
 			     void *buf, size_t len);
 QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,

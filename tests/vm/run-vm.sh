@@ -130,8 +130,10 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /tmp
+# disable_idle_d3: keep idle functions in D0 between the test programs.
 for m in MODULES; do
-	insmod /lib/modules/$m.ko || echo "init: insmod $m failed"
+	args=; [ $m = vfio-pci ] && args=disable_idle_d3=1
+	insmod /lib/modules/$m.ko $args || echo "init: insmod $m failed"
 done
 # Bind by driver_override: the id-table route (new_id) would also take
 # devices nobody asked for.
@@ -165,19 +167,21 @@ chmod +x "$root/init"
 mkfifo "$WORK/monitor.in" "$WORK/monitor.out"
 cat "$WORK/monitor.out" > "$WORK/monitor.log" &
 log=$WORK/console.log
+# hotplug=off: with pciehp driving the slots, functions behind the ports
+# read as all ones once vfio-pci has them.
 start=$(date +%s)
 timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -m 512 -smp 2 -nographic -no-reboot -net none \
 	-machine q35,kernel-irqchip=split \
 	-device intel-iommu,intremap=on \
-	-device edu,id=edu0 \
-	-device pcie-root-port,id=rp1,chassis=1,slot=1 \
-	-device edu,id=edu1,bus=rp1 \
-	-device pcie-root-port,id=rp2,chassis=2,slot=2 \
+	-device edu,id=edu0,dma_mask=0xffffffffff \
+	-device pcie-root-port,id=rp1,chassis=1,slot=1,hotplug=off \
+	-device edu,id=edu1,bus=rp1,dma_mask=0xffffffffff \
+	-device pcie-root-port,id=rp2,chassis=2,slot=2,hotplug=off \
 	-device e1000e,id=nic0,bus=rp2 \
 	-monitor pipe:"$WORK/monitor" \
 	-kernel "$vmlinuz" -initrd "$WORK/initrd.gz" \
-	-append "console=ttyS0 intel_iommu=on pcie_ports=native panic=-1 quiet" \
+	-append "console=ttyS0 intel_iommu=on pcie_ports=native pcie_port_pm=off panic=-1 quiet" \
 	</dev/null 2>&1 |
 while IFS= read -r line; do
 	line=${line%$'\r'}

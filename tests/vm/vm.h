@@ -3,7 +3,22 @@
 #ifndef QAT_VM_H
 #define QAT_VM_H
 
+#include <stdint.h>
+#include <sys/types.h>
 #include <qat/qatrt.h>
+
+/* edu registers (BAR0) */
+#define EDU_ID        0x00
+#define EDU_LIVENESS  0x04
+#define EDU_IRQ_STAT  0x24
+#define EDU_IRQ_RAISE 0x60
+#define EDU_IRQ_ACK   0x64
+#define EDU_DMA_SRC   0x80
+#define EDU_DMA_DST   0x88
+#define EDU_DMA_CNT   0x90
+#define EDU_DMA_CMD   0x98
+#define EDU_DMA_BUF   0x40000u
+#define EDU_ID_VALUE  0x010000edu
 
 /* One result line: "ok - name" or "FAIL - name: why". Returns cond. */
 int vm_ok(int cond, const char *name, const char *fmt, ...)
@@ -22,5 +37,20 @@ struct qat_rt *vm_rt_open(void);
 struct qat_dev *vm_dev_by_addr(struct qat_rt *rt, const char *addr);
 /* The environment variable `name`, or exit with a failure when unset. */
 const char *vm_env(const char *name);
+
+/* A device opened with plain VFIO ioctls (no library). */
+struct vm_raw {
+	int container, group, dev;
+};
+int vm_raw_open(const char *addr, struct vm_raw *r);
+void vm_raw_close(struct vm_raw *r);
+
+uint64_t vm_now_ns(void);
+/* Sort ns[] and print "<name>_p50: X us" and "<name>_p99: Y us". */
+void vm_percentiles(const char *name, uint64_t *ns, unsigned int n);
+/* poll() fd for input: >0 ready, 0 timeout. */
+int vm_wait_fd(int fd, int ms);
+/* Exit status of pid within secs (killed after: -1). */
+int vm_reap(pid_t pid, int secs);
 
 #endif

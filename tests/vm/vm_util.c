@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/vfio.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "vm.h"
 
@@ -97,4 +107,97 @@ struct qat_dev *vm_dev_by_addr(struct qat_rt *rt, const char *addr)
 		if (!qat_dev_info(dev, &info) && !strcmp(info.pci_addr, addr))
 			return dev;
 	return NULL;
+}
+
+/* --- raw VFIO, for comparisons with the kernel's own answers ----------- */
+
+int vm_raw_open(const char *addr, struct vm_raw *r)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	char link[PATH_MAX], target[PATH_MAX], path[PATH_MAX];
+	ssize_t n;
+
+	r->container = r->group = r->dev = -1;
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group",
+		 addr);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = 0;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(target, '/') + 1);
+	r->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	r->group = open(path, O_RDWR | O_CLOEXEC);
+	if (r->container < 0 || r->group < 0 ||
+	    ioctl(r->group, VFIO_GROUP_GET_STATUS, &st) ||
+	    ioctl(r->group, VFIO_GROUP_SET_CONTAINER, &r->container) ||
+	    ioctl(r->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		goto err;
+	r->dev = ioctl(r->group, VFIO_GROUP_GET_DEVICE_FD, addr);
+	if (r->dev < 0)
+		goto err;
+	return 0;
+err:
+	n = -errno;
+	vm_raw_close(r);
+	return (int)n;
+}
+
+void vm_raw_close(struct vm_raw *r)
+{
+	if (r->dev >= 0)
+		close(r->dev);
+	if (r->group >= 0)
+		close(r->group);
+	if (r->container >= 0)
+		close(r->container);
+	r->container = r->group = r->dev = -1;
+}
+
+uint64_t vm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void vm_percentiles(const char *name, uint64_t *ns, unsigned int n)
+{
+	if (!n) {
+		printf("%s: not measured\n", name);
+		return;
+	}
+	qsort(ns, n, sizeof(*ns), cmp_u64);
+	printf("%s_p50: %.1f us\n%s_p99: %.1f us\n", name,
+	       ns[n / 2] / 1e3, name, ns[n * 99 / 100] / 1e3);
+	fflush(stdout);
+}
+
+int vm_wait_fd(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms);
+}
+
+int vm_reap(pid_t pid, int secs)
+{
+	int st, i;
+
+	for (i = 0; i < secs * 100; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) :
+					       128 + WTERMSIG(st);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	return -1;
 }
