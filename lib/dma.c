@@ -118,6 +118,7 @@ static int pages_get(const struct qat_dev *dev, size_t len, int node,
 		     void **out)
 {
 	unsigned long mask[(1024 + 8 * sizeof(long) - 1) / (8 * sizeof(long))];
+	size_t off;
 	void *p;
 	int ret;
 
@@ -135,6 +136,12 @@ static int pages_get(const struct qat_dev *dev, size_t len, int node,
 	}
 	if (madvise(p, len, MADV_DONTFORK))
 		goto err;
+	/* Fault every page in writable now, on the bound node: a read-only
+	 * pin of an untouched page would pin the shared zero page, and the
+	 * CPU's first write would then move the buffer away from the
+	 * device. */
+	for (off = 0; off < len; off += (size_t)sysconf(_SC_PAGESIZE))
+		((volatile char *)p)[off] = 0;
 	*out = p;
 	return 0;
 err:

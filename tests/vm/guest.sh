@@ -17,16 +17,20 @@ export VM_CONF=/tmp/conf
 passed=0 failed=0
 for t in $(echo "${VM_TESTS:-vm_basic}" | tr : " "); do
 	echo "== $t"
-	out=$(/bin/$t 2>&1; echo "@@exit $?")
-	echo "$out" | grep -v '^@@'
-	counts=$(echo "$out" | sed -n 's/^@@counts //p' | tail -n1)
+	# Shown as it runs: "@@monitor: ..." lines must reach the host now.
+	{ /bin/$t 2>&1; echo "@@exit $?"; } | tee /tmp/$t.out
+	out=$(cat /tmp/$t.out)
+	# Every process of the program (children too) reports its counts.
+	counts=$(echo "$out" | sed -n 's/^@@counts //p')
 	status=$(echo "$out" | sed -n 's/^@@exit //p')
-	if [ -z "$counts" ]; then
+	if [ -z "$counts" ] || [ "$status" -ge 126 ]; then
 		echo "FAIL - $t: ended without results (exit $status)"
 		failed=$((failed + 1))
-		continue
 	fi
 	set -- $counts
-	passed=$((passed + $1)) failed=$((failed + $2))
+	while [ $# -ge 2 ]; do
+		passed=$((passed + $1)) failed=$((failed + $2))
+		shift 2
+	done
 done
 echo "$passed passed, $failed failed"
