@@ -199,4 +199,6 @@ fi
 result=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n1)
 [ "$qrc" = 124 ] && { echo "check-vm: guest timed out after $VM_TIMEOUT s"; exit 1; }
 [ -n "$result" ] || { echo "check-vm: no result line from the guest"; exit 1; }
+# The guest's result line again, last, for CI to read.
+echo "$result"
 case $result in *" 0 failed") exit 0 ;; *) exit 1 ;; esac
