@@ -4,15 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/capability.h>
 #include <numaif.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "util.h"
+#include "util_caps.h"
 
 START_TEST(two_devices_in_accel_order)
 {
@@ -418,21 +417,8 @@ START_TEST(dma_alloc_node_without_memory)
 }
 END_TEST
 
-/* Without CAP_IPC_LOCK (root has it) RLIMIT_MEMLOCK applies. */
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
-	return (int)syscall(SYS_capset, &h, d);
-}
-
-/* In a child, so that the runner keeps its limit and capabilities:
+/* In a child, so that the runner keeps its limit and capabilities
+ * (without CAP_IPC_LOCK, which root has, RLIMIT_MEMLOCK applies):
  * 0 when the limit gave -ENOMEM with the sizes logged, then a buffer
  * within the limit worked. */
 static int memlock_child(struct qat_dev *dev)
@@ -440,7 +426,8 @@ static int memlock_child(struct qat_dev *dev)
 	struct rlimit rl = { 64 << 10, 64 << 10 };
 	struct qat_dma_mem *m = NULL;
 
-	if (drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl))
+	if (qt_drop_effective_cap(CAP_IPC_LOCK) ||
+	    setrlimit(RLIMIT_MEMLOCK, &rl))
 		return 10;
 	qat_set_log_fn(keep_log, NULL, QAT_LOG_ERR);
 	if (qat_dma_alloc(dev, 1 << 20, QAT_DMA_READ, &m) != -ENOMEM || m)

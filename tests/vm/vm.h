@@ -46,8 +46,10 @@ int vm_raw_open(const char *addr, struct vm_raw *r);
 void vm_raw_close(struct vm_raw *r);
 
 uint64_t vm_now_ns(void);
-/* Sort ns[] and print "<name>_p50: X us" and "<name>_p99: Y us". */
-void vm_percentiles(const char *name, uint64_t *ns, unsigned int n);
+/* Sort ns[], print "<name>_p50: X us" and "<name>_p99: Y us" and store
+ * them (us) in p_us[0], p_us[1]; n 0 prints "not measured", stores 0. */
+void vm_percentiles(const char *name, uint64_t *ns, unsigned int n,
+		    double p_us[2]);
 /* poll() fd for input: >0 ready, 0 timeout. */
 int vm_wait_fd(int fd, int ms);
 /* Exit status of pid within secs (killed after: -1). */

@@ -9,7 +9,7 @@ vm_space  := $(subst ,, )
 # Order matters: vm_events unbinds a device, so it runs last.
 VM_TESTS  ?= vm_basic vm_irq vm_dma vm_reset vm_proc vm_events
 
-$(O)/vm/bin/%: tests/vm/%.c tests/vm/vm_util.c tests/vm/vm.h $(STATIC)
+$(O)/vm/bin/%: tests/vm/%.c tests/vm/vm_util.c tests/vm/vm.h tests/util_caps.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests/vm -o $@ $< tests/vm/vm_util.c $(STATIC) \
 	  $(DEP_LIBS) $(LDFLAGS_SAN)

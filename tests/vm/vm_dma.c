@@ -2,15 +2,14 @@
 /* check-vm: DMA through the edu engine with qat_dma_map() and
  * qat_dma_alloc() buffers; RLIMIT_MEMLOCK errors. */
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../util_caps.h"
 #include "vm.h"
 
 #define XFER 1024u   /* below the end of edu's 4 KiB buffer */
@@ -52,19 +51,6 @@ static int round_trip(uint8_t *src, uint64_t src_iova, uint8_t *dst,
 	return memcmp(src, dst, XFER) ? -EIO : 0;
 }
 
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct h = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -1;
-	d[CAP_IPC_LOCK / 32].effective &= ~(1u << (CAP_IPC_LOCK % 32));
-	return (int)syscall(SYS_capset, &h, d);
-}
-
 static void check_memlock(struct qat_dev *dev)
 {
 	struct rlimit rl = { 64 << 10, 64 << 10 };
@@ -74,7 +60,8 @@ static void check_memlock(struct qat_dev *dev)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int r1, r2;
 
-	if (drop_ipc_lock() || setrlimit(RLIMIT_MEMLOCK, &rl)) {
+	if (qt_drop_effective_cap(CAP_IPC_LOCK) ||
+	    setrlimit(RLIMIT_MEMLOCK, &rl)) {
 		vm_ok(0, "memlock: limit set", "cannot drop CAP_IPC_LOCK");
 		return;
 	}

@@ -168,15 +168,20 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void vm_percentiles(const char *name, uint64_t *ns, unsigned int n)
+void vm_percentiles(const char *name, uint64_t *ns, unsigned int n,
+		    double p_us[2])
 {
+	p_us[0] = p_us[1] = 0;
 	if (!n) {
-		printf("%s: not measured\n", name);
+		printf("%s_p50: not measured\n%s_p99: not measured\n", name,
+		       name);
 		return;
 	}
 	qsort(ns, n, sizeof(*ns), cmp_u64);
-	printf("%s_p50: %.1f us\n%s_p99: %.1f us\n", name,
-	       ns[n / 2] / 1e3, name, ns[n * 99 / 100] / 1e3);
+	p_us[0] = ns[n / 2] / 1e3;
+	p_us[1] = ns[n * 99 / 100] / 1e3;
+	printf("%s_p50: %.1f us\n%s_p99: %.1f us\n", name, p_us[0], name,
+	       p_us[1]);
 	fflush(stdout);
 }
 
