@@ -132,10 +132,16 @@ static void msi_bind(struct qat_dev *dev, volatile uint32_t *r)
 static atomic_uint hits;
 static volatile uint32_t *edu_bar;
 
+/* Counts, and wakes the main thread the way the own-loop path is woken
+ * (an eventfd), so the two latencies compare the paths, not the waits. */
 static void on_msi(struct qat_dev *dev, unsigned int index,
 		   unsigned int vector, void *arg)
 {
+	uint64_t one = 1;
+
 	atomic_fetch_add(&hits, 1);
+	if (write(*(int *)arg, &one, sizeof(one)) != sizeof(one))
+		abort();
 }
 
 static void on_intx(struct qat_dev *dev, unsigned int index,
@@ -158,27 +164,22 @@ static int wait_hits(unsigned int want)
 
 static void msi_dispatch(struct qat_dev *dev, volatile uint32_t *r)
 {
-	unsigned int i, n = 0;
-	int ret;
+	int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), ret;
+	uint64_t woken = 0;
+	unsigned int n;
 
 	atomic_store(&hits, 0);
-	ret = qat_irq_handler_add(dev, QAT_IRQ_MSI, 0, on_msi, NULL);
+	ret = qat_irq_handler_add(dev, QAT_IRQ_MSI, 0, on_msi, &wake);
 	if (!vm_ok(ret == 0, "MSI: qat_irq_handler_add", "%d", ret))
 		return;
-	for (i = 0; i < N_MSI; i++) {
-		uint64_t t0 = vm_now_ns();
-
-		r[EDU_IRQ_RAISE / 4] = 1;
-		if (!wait_hits(i + 1))
-			break;
-		lat[n++] = vm_now_ns() - t0;
-		r[EDU_IRQ_ACK / 4] = 1;
-	}
+	n = eventfd_loop(r, wake, &woken);
 	usleep(20000);
-	vm_ok(atomic_load(&hits) == N_MSI, "1000 MSIs through the dispatcher: "
-	      "none lost, none extra", "received %u", atomic_load(&hits));
+	vm_ok(atomic_load(&hits) == N_MSI && n == N_MSI,
+	      "1000 MSIs through the dispatcher: none lost, none extra",
+	      "received %u", atomic_load(&hits));
 	report("msi_dispatcher", n);
-	qat_irq_handler_remove(dev, QAT_IRQ_MSI, 0, on_msi, NULL);
+	qat_irq_handler_remove(dev, QAT_IRQ_MSI, 0, on_msi, &wake);
+	close(wake);
 }
 
 static void intx_dispatch(struct qat_dev *dev, volatile uint32_t *r)
