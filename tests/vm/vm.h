@@ -3,6 +3,7 @@
 #ifndef QAT_VM_H
 #define QAT_VM_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <qat/qatrt.h>
@@ -43,6 +44,8 @@ struct vm_raw {
 	int container, group, dev;
 };
 int vm_raw_open(const char *addr, struct vm_raw *r);
+/* "/dev/vfio/<group>" of the function at addr. Returns 0 or -errno. */
+int vm_group_path(const char *addr, char *path, size_t size);
 void vm_raw_close(struct vm_raw *r);
 
 uint64_t vm_now_ns(void);

@@ -111,20 +111,31 @@ struct qat_dev *vm_dev_by_addr(struct qat_rt *rt, const char *addr)
 
 /* --- raw VFIO, for comparisons with the kernel's own answers ----------- */
 
-int vm_raw_open(const char *addr, struct vm_raw *r)
+int vm_group_path(const char *addr, char *path, size_t size)
 {
-	struct vfio_group_status st = { .argsz = sizeof(st) };
-	char link[PATH_MAX], target[PATH_MAX], path[PATH_MAX];
+	char link[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
 
-	r->container = r->group = r->dev = -1;
 	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group",
 		 addr);
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
 		return -errno;
 	target[n] = 0;
-	snprintf(path, sizeof(path), "/dev/vfio/%s", strrchr(target, '/') + 1);
+	snprintf(path, size, "/dev/vfio/%s", strrchr(target, '/') + 1);
+	return 0;
+}
+
+int vm_raw_open(const char *addr, struct vm_raw *r)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	char path[PATH_MAX];
+	ssize_t n;
+
+	r->container = r->group = r->dev = -1;
+	n = vm_group_path(addr, path, sizeof(path));
+	if (n < 0)
+		return (int)n;
 	r->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	r->group = open(path, O_RDWR | O_CLOEXEC);
 	if (r->container < 0 || r->group < 0 ||
