@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dma_priv.h"
 #include "internal.h"
 #include "state_priv.h"
 
@@ -169,16 +170,21 @@ QAT_API int qat_dev_bar_unmap(struct qat_dev *dev, unsigned int bar,
 	return dev->ops->bar_unmap(dev, bar, addr, len);
 }
 
-static int cfg_range_ok(unsigned int off, size_t len)
+/* A range that starts inside config space is cut at its end: the part
+ * inside is transferred and counted, as for a function showing less. */
+static int cfg_range_ok(unsigned int off, size_t *len)
 {
-	return len > 0 && off < QAT_PCI_CFG_SPACE_SIZE &&
-	       len <= QAT_PCI_CFG_SPACE_SIZE - off;
+	if (!*len || off >= QAT_PCI_CFG_SPACE_SIZE)
+		return 0;
+	if (*len > QAT_PCI_CFG_SPACE_SIZE - off)
+		*len = QAT_PCI_CFG_SPACE_SIZE - off;
+	return 1;
 }
 
 QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
 			     void *buf, size_t len)
 {
-	if (!dev || !buf || !cfg_range_ok(off, len))
+	if (!dev || !buf || !cfg_range_ok(off, &len))
 		return -EINVAL;
 	if (!dev->ops->cfg_read)
 		return -ENOTSUP;
@@ -188,7 +194,7 @@ QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
 QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,
 			      const void *buf, size_t len)
 {
-	if (!dev || !buf || !cfg_range_ok(off, len))
+	if (!dev || !buf || !cfg_range_ok(off, &len))
 		return -EINVAL;
 	if (!dev->ops->cfg_write)
 		return -ENOTSUP;
@@ -203,8 +209,17 @@ QAT_API int qat_dev_reset(struct qat_dev *dev)
 		return -EINVAL;
 	if (!dev->ops->reset)
 		return -ENOTSUP;
+	/* A reset that cannot even start changes nothing, so tells no one:
+	 * publishing RESTARTING and then ERROR would make every process on
+	 * the registry give up a working device. */
+	if (dev->ops->reset_check) {
+		ret = dev->ops->reset_check(dev);
+		if (ret)
+			return ret;
+	}
 	/* Every process using the device learns of the reset, whichever
-	 * backend did it; a failed reset leaves the device in error. */
+	 * backend did it; a reset that was tried and failed leaves the
+	 * device in error. */
 	qat_state_notify(dev, QAT_EVENT_RESTARTING);
 	ret = dev->ops->reset(dev);
 	qat_state_notify(dev, ret ? QAT_EVENT_ERROR : QAT_EVENT_RESTARTED);
@@ -222,13 +237,16 @@ static int dma_range_ok(uint64_t addr, uint64_t iova, size_t len)
 QAT_API int qat_dma_map(struct qat_dev *dev, void *vaddr, uint64_t iova,
 			size_t len, uint32_t flags)
 {
+	int ret;
+
 	if (!dev || !vaddr || !dma_range_ok((uintptr_t)vaddr, iova, len))
 		return -EINVAL;
 	if (!flags || flags & ~(QAT_DMA_READ | QAT_DMA_WRITE))
 		return -EINVAL;
 	if (!dev->ops->dma_map)
 		return -ENOTSUP;
-	return dev->ops->dma_map(dev, vaddr, iova, len, flags);
+	ret = dev->ops->dma_map(dev, vaddr, iova, len, flags);
+	return ret == -ENOMEM ? qat_dma_memlock_error(dev, len, ret) : ret;
 }
 
 QAT_API int qat_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)

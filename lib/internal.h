@@ -36,6 +36,11 @@ struct qat_backend_ops {
 	int (*cfg_write)(struct qat_dev *dev, unsigned int off,
 			 const void *buf, size_t len);
 	int (*reset)(struct qat_dev *dev);
+	/* 0 when reset() can be attempted now, else why not (-ENOTSUP: the
+	 * device has no reset method). Asked before anyone is told of a
+	 * reset, so that one that cannot start publishes nothing. NULL: it
+	 * always can. */
+	int (*reset_check)(struct qat_dev *dev);
 	/* Bring the device up (1) or down (0) where the backend can. */
 	int (*set_started)(struct qat_dev *dev, int started);
 	int (*irq_info)(struct qat_dev *dev, unsigned int index,
@@ -48,6 +53,15 @@ struct qat_backend_ops {
 	int (*dma_map)(struct qat_dev *dev, void *vaddr, uint64_t iova,
 		       size_t len, uint32_t flags);
 	int (*dma_unmap)(struct qat_dev *dev, uint64_t iova, size_t len);
+	/* The IOVA space the device's DMA maps go into: devices sharing one
+	 * (a VFIO container) give the same key, so qat_dma_alloc() never
+	 * hands out overlapping IOVAs in it. NULL op: the device's own. A
+	 * NULL result is the error in *err. */
+	const void *(*dma_space)(struct qat_dev *dev, int *err);
+	/* dma_map pins the pages and charges them to RLIMIT_MEMLOCK itself
+	 * (VFIO type1): qat_dma_alloc() must not mlock them as well, which
+	 * would charge them twice. */
+	bool dma_pins;
 };
 
 extern const struct qat_backend_ops qat_sim_ops;

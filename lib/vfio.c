@@ -9,6 +9,13 @@
  * Groups are shared process-wide by every device (and runtime) that needs
  * them, one container per group, so devices of one group share an IOVA
  * space.
+ *
+ * Fork: a child's copies of the group, container and device fds are the
+ * parent's open files, so a child using them would map DMA into the
+ * parent's IOVA space, and its teardown could unmap the parent's buffers.
+ * The child therefore drops them at fork (the parent's stay open) and
+ * opens groups itself on first use, which VFIO refuses with -EBUSY while
+ * the parent holds the group.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,11 +61,16 @@ struct vfio_group {
 	struct vfio_group *next;
 };
 
+/* Lock order: vfio_devs_lock, a device's lock, vfio_groups_lock. */
 static pthread_mutex_t vfio_groups_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfio_group *vfio_groups;
+static pthread_mutex_t vfio_devs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct qat_vfio_dev *vfio_devs;   /* every vfio device, for fork */
+static pthread_once_t vfio_atfork_once = PTHREAD_ONCE_INIT;
 
 struct qat_vfio_dev {
 	pthread_mutex_t lock;        /* guards the lazy open */
+	struct qat_vfio_dev *next;   /* on vfio_devs */
 	char addr[16];
 	char group_path[PATH_MAX];
 	char container_path[PATH_MAX];
@@ -238,8 +250,10 @@ err_put:
 	group_put(v->grp);
 	v->grp = NULL;
 err:
-	qat_warn("%s: cannot open through VFIO group %s: %s", v->addr,
-		 v->group_path, qat_strerror(ret));
+	qat_warn("%s: cannot open through VFIO group %s: %s%s", v->addr,
+		 v->group_path, qat_strerror(ret),
+		 ret == -EBUSY ? " (another process has the group open, or "
+				 "this process's parent before it forked)" : "");
 	return ret;
 }
 
@@ -257,6 +271,54 @@ static int vfio_fd(struct qat_dev *dev)
 		ret = v->fd;
 	pthread_mutex_unlock(&v->lock);
 	return ret;
+}
+
+/* Hold every lock across fork so that the child's copies are consistent. */
+static void vfio_fork_prepare(void)
+{
+	struct qat_vfio_dev *v;
+
+	pthread_mutex_lock(&vfio_devs_lock);
+	for (v = vfio_devs; v; v = v->next)
+		pthread_mutex_lock(&v->lock);
+	pthread_mutex_lock(&vfio_groups_lock);
+}
+
+static void vfio_fork_parent(void)
+{
+	struct qat_vfio_dev *v;
+
+	pthread_mutex_unlock(&vfio_groups_lock);
+	for (v = vfio_devs; v; v = v->next)
+		pthread_mutex_unlock(&v->lock);
+	pthread_mutex_unlock(&vfio_devs_lock);
+}
+
+/* The child closes its copies only: the parent's files stay open, its
+ * mappings and interrupts untouched. */
+static void vfio_fork_child(void)
+{
+	struct vfio_group *g;
+	struct qat_vfio_dev *v;
+
+	for (v = vfio_devs; v; v = v->next) {
+		if (v->fd >= 0)
+			close(v->fd);
+		v->fd = -1;
+		v->grp = NULL;
+	}
+	while ((g = vfio_groups)) {
+		vfio_groups = g->next;
+		close(g->fd);
+		close(g->container);
+		free(g);
+	}
+	vfio_fork_parent();
+}
+
+static void vfio_atfork(void)
+{
+	pthread_atfork(vfio_fork_prepare, vfio_fork_parent, vfio_fork_child);
 }
 
 int qat_vfio_priv_new(const char *dir, const char *addr, void **out)
@@ -287,16 +349,27 @@ int qat_vfio_priv_new(const char *dir, const char *addr, void **out)
 	snprintf(v->addr, sizeof(v->addr), "%s", addr);
 	snprintf(v->group_path, sizeof(v->group_path), "%s", gpath);
 	snprintf(v->container_path, sizeof(v->container_path), "%s", cpath);
+	pthread_once(&vfio_atfork_once, vfio_atfork);
+	pthread_mutex_lock(&vfio_devs_lock);
+	v->next = vfio_devs;
+	vfio_devs = v;
+	pthread_mutex_unlock(&vfio_devs_lock);
 	*out = v;
 	return 0;
 }
 
 static void vfio_dev_fini(struct qat_dev *dev)
 {
-	struct qat_vfio_dev *v = dev->priv;
+	struct qat_vfio_dev *v = dev->priv, **pp;
 
 	if (!v)
 		return;
+	pthread_mutex_lock(&vfio_devs_lock);
+	for (pp = &vfio_devs; *pp && *pp != v; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = v->next;
+	pthread_mutex_unlock(&vfio_devs_lock);
 	if (v->fd >= 0)
 		close(v->fd);
 	if (v->grp)
@@ -316,8 +389,12 @@ static int cfg_io(struct qat_dev *dev, unsigned int off, void *buf,
 
 	if (fd < 0)
 		return fd;
-	if (off + len > v->cfg_size)
-		return -EINVAL; /* conventional PCI: 256 bytes only */
+	/* Conventional PCI functions show 256 bytes: a range that starts
+	 * inside moves the part inside, as dev.h promises. */
+	if (off >= v->cfg_size)
+		return -EINVAL;
+	if (len > v->cfg_size - off)
+		len = (size_t)(v->cfg_size - off);
 	while (done < len) {
 		off_t at = (off_t)(v->cfg_off + off + done);
 
@@ -516,16 +593,25 @@ static int vfio_bar_unmap(struct qat_dev *dev, unsigned int bar, void *addr,
 	return munmap(addr, len) ? -errno : 0;
 }
 
-static int vfio_reset(struct qat_dev *dev)
+/* VFIO says in the device flags whether it has a reset method for the
+ * function (FLR, PM reset, a slot or bus reset it may do alone). */
+static int vfio_reset_check(struct qat_dev *dev)
 {
 	struct qat_vfio_dev *v = dev->priv;
 	int fd = vfio_fd(dev);
 
 	if (fd < 0)
 		return fd;
-	if (!(v->info.flags & VFIO_DEVICE_FLAGS_RESET))
-		return -ENOTSUP;
-	return ioctl(fd, VFIO_DEVICE_RESET) ? -errno : 0;
+	return v->info.flags & VFIO_DEVICE_FLAGS_RESET ? 0 : -ENOTSUP;
+}
+
+static int vfio_reset(struct qat_dev *dev)
+{
+	int ret = vfio_reset_check(dev);
+
+	if (ret)
+		return ret;
+	return ioctl(vfio_fd(dev), VFIO_DEVICE_RESET) ? -errno : 0;
 }
 
 static int vfio_irq_info(struct qat_dev *dev, unsigned int index,
@@ -615,6 +701,19 @@ static int vfio_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
 	return u.size ? 0 : -ENOENT; /* the kernel reports what it unmapped */
 }
 
+/* Devices of one group share its container, hence its IOVA space. */
+static const void *vfio_dma_space(struct qat_dev *dev, int *err)
+{
+	struct qat_vfio_dev *v = dev->priv;
+	int fd = vfio_fd(dev);
+
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	return v->grp;
+}
+
 const struct qat_backend_ops qat_vfio_ops = {
 	.name = "vfio",
 	.probe = qat_pci_probe,
@@ -625,8 +724,11 @@ const struct qat_backend_ops qat_vfio_ops = {
 	.cfg_read = vfio_cfg_read,
 	.cfg_write = vfio_cfg_write,
 	.reset = vfio_reset,
+	.reset_check = vfio_reset_check,
 	.irq_info = vfio_irq_info,
 	.irq_set = vfio_irq_set,
 	.dma_map = vfio_dma_map,
 	.dma_unmap = vfio_dma_unmap,
+	.dma_space = vfio_dma_space,
+	.dma_pins = true,
 };

@@ -10,6 +10,13 @@
  *           Its IOMMU group is opened on first use and stays open until
  *           qat_rt_close(); that first call returns the error when it
  *           cannot be (-EBUSY: another process has the group).
+ *           Fork: a child does not share its parent's VFIO files (DMA
+ *           through them would land in the parent's IOVA space). The
+ *           library closes the child's copies at fork; in the child, a
+ *           device (of an inherited runtime or a new one) opens its group
+ *           afresh on first use, which is -EBUSY with a warning naming
+ *           the group while the parent holds it, and works once the
+ *           parent has closed its runtime.
  *   "sysfs" any other real function: read-only diagnostics. BAR info,
  *           read-only BAR maps (-EPERM for writable), config space reads
  *           (only 64 bytes without CAP_SYS_ADMIN), -EPERM for config
@@ -98,9 +105,11 @@ QAT_API int qat_dev_bar_unmap(struct qat_dev *dev, unsigned int bar,
 			      void *addr, size_t len);
 
 /* Read or write `len` bytes of PCI config space at `off`. Returns the
- * number of bytes transferred (fewer when the device or the caller's
- * privilege shows less than 4 KiB), or -EINVAL for a range outside config
- * space. */
+ * number of bytes transferred: fewer than `len` when the range runs past
+ * the end of what the device (256 bytes for conventional PCI) or the
+ * caller's privilege shows, or past the 4 KiB of config space. -EINVAL
+ * for an empty range or one that starts at or past the end of the
+ * device's config region (at most 4 KiB). */
 QAT_API int qat_dev_cfg_read(struct qat_dev *dev, unsigned int off,
 			     void *buf, size_t len);
 QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,
@@ -112,8 +121,9 @@ QAT_API int qat_dev_cfg_write(struct qat_dev *dev, unsigned int off,
  * QAT_EVENT_ERROR when the reset failed) to every subscriber on the
  * registry. Interrupt handlers, eventfd bindings, BAR maps (which then
  * show reset values) and DMA maps stay as they were: qat_dev_reset(3).
- * Returns 0, -ENOTSUP when the backend cannot reset, or the backend's
- * error.
+ * Returns 0, -ENOTSUP when the backend or the device has no reset method
+ * (then nothing is published and the state is unchanged), or the
+ * backend's error.
  */
 QAT_API int qat_dev_reset(struct qat_dev *dev);
 
@@ -127,6 +137,42 @@ QAT_API int qat_dev_reset(struct qat_dev *dev);
 QAT_API int qat_dma_map(struct qat_dev *dev, void *vaddr, uint64_t iova,
 			size_t len, uint32_t flags);
 QAT_API int qat_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len);
+
+/*
+ * DMA buffers the library places: qat_dma_alloc() gets `len` bytes
+ * (rounded up to whole pages) of zeroed, page-aligned memory on the
+ * device's NUMA node (any node when it is unknown), locked, and maps it
+ * for the device with `flags` (QAT_DMA_READ and/or QAT_DMA_WRITE) at an
+ * IOVA the library picks, from QAT_DMA_IOVA_BASE up, never overlapping
+ * another buffer in the same IOVA space (every device of one VFIO
+ * container shares one). Keep IOVAs given to qat_dma_map() below
+ * QAT_DMA_IOVA_BASE. On vfio, the kernel's pinning is the lock; on sim
+ * the pages are mlock()ed and the mapping is recorded as qat_dma_map()
+ * records it. Returns 0 and the buffer in *out; -EINVAL for NULL, 0 or
+ * unknown flags, or len 0; -ENOTSUP on a backend without DMA; -ENOMEM
+ * when RLIMIT_MEMLOCK is too low (a log line says the limit, what is
+ * locked and what the limit must be) or the device's node has no memory
+ * this process may use (logged), or no memory; -EBUSY (vfio) when
+ * another process has the IOMMU group; or the backend's map error.
+ *
+ * qat_dma_free() unmaps and frees; NULL is fine. Buffers still allocated
+ * at qat_rt_close() are freed there: free yours before. Fork: the memory
+ * is not inherited (MADV_DONTFORK); in a child qat_dma_addr() is NULL and
+ * qat_dma_free() releases only the handle. Thread-safe; one buffer is
+ * freed once.
+ */
+#define QAT_DMA_IOVA_BASE (UINT64_C(1) << 32)
+
+struct qat_dma_mem;     /* a DMA buffer: opaque */
+
+QAT_API int qat_dma_alloc(struct qat_dev *dev, size_t len, uint32_t flags,
+			  struct qat_dma_mem **out);
+QAT_API void qat_dma_free(struct qat_dma_mem *mem);
+/* The buffer's address in this process (NULL for NULL, or in a forked
+ * child), its IOVA and its length in bytes (whole pages; 0 for NULL). */
+QAT_API void *qat_dma_addr(const struct qat_dma_mem *mem);
+QAT_API uint64_t qat_dma_iova(const struct qat_dma_mem *mem);
+QAT_API size_t qat_dma_len(const struct qat_dma_mem *mem);
 
 #ifdef __cplusplus
 }

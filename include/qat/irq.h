@@ -84,7 +84,10 @@ QAT_API int qat_irq_info(struct qat_dev *dev, unsigned int index,
  * VFIO_DEVICE_SET_IRQS: one QAT_IRQ_ACTION_* and one QAT_IRQ_DATA_* on
  * vectors [start, start + count) of `index`. `data` holds `count` uint8_t
  * (DATA_BOOL) or `count` int32_t eventfds (DATA_EVENTFD, -1 releases that
- * vector); it may be NULL for DATA_NONE. Eventfds are referenced, not
+ * vector); it may be NULL for DATA_NONE. A negative fd below -1 is what
+ * the kernel makes of it: on INTx, MSI and MSI-X it releases the vector
+ * as -1 does (a first bind with one enables the index with nothing
+ * signalled); on ERR and REQ it changes nothing. Both return 0. Eventfds are referenced, not
  * borrowed: the caller may close its own fd afterwards.
  *
  * Returns 0, or a positive number when MSI/MSI-X could not be enabled
