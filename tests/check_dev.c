@@ -6,7 +6,6 @@
 #include <string.h>
 #include <numaif.h>
 #include <stdint.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
@@ -488,6 +487,54 @@ START_TEST(reset_events_and_what_survives)
 	void *bar;
 	int efd, i;
 
+	qt_sim_conf(qt_dir, "4xxx", 0, NULL, NULL);
+	rt = qt_rt_open(qt_dir);
+	dev = qt_dev_at(rt, 0);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, &sub), 0);
+	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_MSI, 0, 1, &efd), 0);
+	ck_assert_int_eq(qat_irq_handler_add(dev, QAT_IRQ_ERR, 0, count_irq,
+					     NULL), 0);
+	ck_assert_int_eq(qat_dev_bar_map(dev, 0, 1, &bar, &len), 0);
+	((volatile uint32_t *)bar)[1] = 0x1234;
+
+	ck_assert_int_eq(qat_dev_reset(dev), 0);
+	ck_assert_int_eq(qat_state_read(sub, &ev), 0);
+	ck_assert_int_eq(ev.event, QAT_EVENT_RESTARTING);
+	ck_assert_int_eq(qat_state_read(sub, &ev), 0);
+	ck_assert_int_eq(ev.event, QAT_EVENT_RESTARTED);
+	ck_assert_int_eq(qat_dev_state(dev), QAT_EVENT_RESTARTED);
+
+	/* The BAR map is still there, showing reset values. */
+	ck_assert_uint_eq(((volatile uint32_t *)bar)[1], 0);
+	((volatile uint32_t *)bar)[1] = 0x5678;
+	ck_assert_uint_eq(((volatile uint32_t *)bar)[1], 0x5678);
+	/* The eventfd binding and the handler still fire. */
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_MSI, 0), 1);
+	ck_assert_int_eq(read(efd, &n, sizeof(n)), (ssize_t)sizeof(n));
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_ERR, 0), 1);
+	for (i = 0; i < 2000 && !__atomic_load_n(&reset_irqs,
+						    __ATOMIC_SEQ_CST); i++)
+		usleep(1000);
+	ck_assert_uint_eq(__atomic_load_n(&reset_irqs, __ATOMIC_SEQ_CST), 1);
+
+	ck_assert_int_eq(qat_irq_handler_remove(dev, QAT_IRQ_ERR, 0,
+						count_irq, NULL), 0);
+	ck_assert_int_eq(qat_irq_unbind(dev, QAT_IRQ_MSI), 0);
+	ck_assert_int_eq(qat_dev_bar_unmap(dev, 0, bar, len), 0);
+	qat_state_unsubscribe(sub);
+	close(efd);
+	qat_rt_close(rt);
+
+	page_says("man3/qat_dev_reset.3", "QAT_EVENT_RESTARTING");
+	page_says("man3/qat_dev_reset.3", "QAT_EVENT_RESTARTED");
+	page_says("man3/qat_dev_reset.3", "Interrupt handlers");
+	page_says("man3/qat_dev_reset.3", "Eventfd bindings");
+	page_says("man3/qat_dev_reset.3", "BAR maps");
+}
+END_TEST
+
 /* --- qat_dma_alloc() on the simulated device ---------------------------- */
 
 static int mem_node(void *addr)
@@ -683,47 +730,6 @@ START_TEST(irq_set_fd_below_minus_one)
 	rt = qt_rt_open(qt_dir);
 	dev = qt_dev_at(rt, 0);
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	ck_assert_int_ge(efd, 0);
-	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, &sub), 0);
-	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_MSI, 0, 1, &efd), 0);
-	ck_assert_int_eq(qat_irq_handler_add(dev, QAT_IRQ_ERR, 0, count_irq,
-					     NULL), 0);
-	ck_assert_int_eq(qat_dev_bar_map(dev, 0, 1, &bar, &len), 0);
-	((volatile uint32_t *)bar)[1] = 0x1234;
-
-	ck_assert_int_eq(qat_dev_reset(dev), 0);
-	ck_assert_int_eq(qat_state_read(sub, &ev), 0);
-	ck_assert_int_eq(ev.event, QAT_EVENT_RESTARTING);
-	ck_assert_int_eq(qat_state_read(sub, &ev), 0);
-	ck_assert_int_eq(ev.event, QAT_EVENT_RESTARTED);
-	ck_assert_int_eq(qat_dev_state(dev), QAT_EVENT_RESTARTED);
-
-	/* The BAR map is still there, showing reset values. */
-	ck_assert_uint_eq(((volatile uint32_t *)bar)[1], 0);
-	((volatile uint32_t *)bar)[1] = 0x5678;
-	ck_assert_uint_eq(((volatile uint32_t *)bar)[1], 0x5678);
-	/* The eventfd binding and the handler still fire. */
-	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_MSI, 0), 1);
-	ck_assert_int_eq(read(efd, &n, sizeof(n)), (ssize_t)sizeof(n));
-	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_ERR, 0), 1);
-	for (i = 0; i < 2000 && !__atomic_load_n(&reset_irqs,
-						    __ATOMIC_SEQ_CST); i++)
-		usleep(1000);
-	ck_assert_uint_eq(__atomic_load_n(&reset_irqs, __ATOMIC_SEQ_CST), 1);
-
-	ck_assert_int_eq(qat_irq_handler_remove(dev, QAT_IRQ_ERR, 0,
-						count_irq, NULL), 0);
-	ck_assert_int_eq(qat_irq_unbind(dev, QAT_IRQ_MSI), 0);
-	ck_assert_int_eq(qat_dev_bar_unmap(dev, 0, bar, len), 0);
-	qat_state_unsubscribe(sub);
-	close(efd);
-	qat_rt_close(rt);
-
-	page_says("man3/qat_dev_reset.3", "QAT_EVENT_RESTARTING");
-	page_says("man3/qat_dev_reset.3", "QAT_EVENT_RESTARTED");
-	page_says("man3/qat_dev_reset.3", "Interrupt handlers");
-	page_says("man3/qat_dev_reset.3", "Eventfd bindings");
-	page_says("man3/qat_dev_reset.3", "BAR maps");
 	efd2 = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	/* MSI-X: releases the vector as -1 would. */
 	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_MSIX, 0, 1, &efd), 0);
@@ -744,7 +750,6 @@ START_TEST(irq_set_fd_below_minus_one)
 	qat_rt_close(rt);
 }
 END_TEST
-
 Suite *dev_suite(void)
 {
 	Suite *s = suite_create("dev");
