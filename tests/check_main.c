@@ -2,6 +2,9 @@
 /*
  * The Check runner: one suite per tests/check_<area>.c, listed in the
  * generated suites.h. CK_RUN_SUITE / CK_RUN_CASE pick a subset.
+ *
+ * The suite must not depend on the caller's environment: the variables the
+ * library reads are cleared here, and tests that need them set their own.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -14,6 +17,9 @@ int main(void)
 {
 	SRunner *sr = srunner_create(NULL);
 	int failed;
+
+	unsetenv("QATRT_REGISTRY");
+	unsetenv("QATRT_CONFIG");
 
 #define QAT_SUITE(name) srunner_add_suite(sr, name##_suite());
 #include "suites.h"
