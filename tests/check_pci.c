@@ -491,6 +491,11 @@ START_TEST(libpci_error_is_survived)
 }
 END_TEST
 
+static void noop_cb(struct qat_dev *dev, unsigned int index,
+		    unsigned int vector, void *arg)
+{
+}
+
 START_TEST(sysfs_backend)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -544,6 +549,20 @@ START_TEST(sysfs_backend)
 			 -ENOTSUP);
 	ck_assert_int_eq(qat_dma_unmap(dev, 0, page), -ENOTSUP);
 	free(addr);
+	/* No interrupts on sysfs, and it is not simulated (irq.h, sim.h,
+	 * state.h each promise -ENOTSUP for such a backend). */
+	ck_assert_int_eq(qat_irq_info(dev, QAT_IRQ_MSIX,
+				      &(struct qat_irq_info){ 0 }), -ENOTSUP);
+	ck_assert_int_eq(qat_irq_set(dev, QAT_IRQ_MSIX, QAT_IRQ_ACTION_TRIGGER,
+				     QAT_IRQ_DATA_NONE, 0, 0, NULL), -ENOTSUP);
+	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_MSIX, 0, 1,
+				      (int[]){ -1 }), -ENOTSUP);
+	ck_assert_int_eq(qat_irq_handler_add(dev, QAT_IRQ_MSIX, 0, noop_cb,
+					     NULL), -ENOTSUP);
+	ck_assert_int_eq(qat_state_watch(dev, QAT_STATE_WATCH_IRQ), -ENOTSUP);
+	ck_assert_int_eq(qat_sim_set_started(dev, 1), -ENOTSUP);
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_MSIX, 0), -ENOTSUP);
+	ck_assert_int_eq(qat_sim_inject_event(dev, QAT_EVENT_ERROR), -ENOTSUP);
 	qat_rt_close(rt);
 }
 END_TEST
