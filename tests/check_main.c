@@ -9,6 +9,16 @@
 #include <check.h>
 #include <stdlib.h>
 
+#ifdef __SANITIZE_THREAD__
+/* A ThreadSanitizer report fails the test it happens in: the test's
+ * process aborts, and Check records the signal. */
+const char *__tsan_default_options(void);
+const char *__tsan_default_options(void)
+{
+	return "halt_on_error=1:abort_on_error=1:second_deadlock_stack=1";
+}
+#endif
+
 #define QAT_SUITE(name) Suite *name##_suite(void);
 #include "suites.h"
 #undef QAT_SUITE
