@@ -126,12 +126,10 @@ static void make_registry(void)
 	qat_rt_close(rt);
 }
 
-/* What a runtime opened now gets from the registry at reg. */
-static void expect_registry(int want, const char *why)
+/* What a runtime opened now gets from the process registry. */
+static void proc_answer(struct qat_rt *rt, int want, const char *why)
 {
-	struct qat_state_sub *sub = QT_SENTINEL;
 	struct qat_proc *p = QT_SENTINEL;
-	struct qat_rt *rt = qt_rt_open(qt_dir);
 	int ret;
 
 	log_start(QAT_LOG_ERR);
@@ -146,6 +144,25 @@ static void expect_registry(int want, const char *why)
 	} else {
 		ck_assert_int_eq(qat_proc_release(p), 0);
 	}
+	log_stop();
+}
+
+static void expect_proc(int want, const char *why)
+{
+	struct qat_rt *rt = qt_rt_open(qt_dir);
+
+	proc_answer(rt, want, why);
+	qat_rt_close(rt);
+}
+
+/* The same, and what the state segment answers. */
+static void expect_registry(int want, const char *why)
+{
+	struct qat_state_sub *sub = QT_SENTINEL;
+	struct qat_rt *rt = qt_rt_open(qt_dir);
+	int ret;
+
+	proc_answer(rt, want, why);
 	ret = qat_state_subscribe(rt, 0, NULL, &sub);
 	ck_assert_msg(ret == want, "%s: subscribe %s, want %s", why,
 		      qat_strerror(ret), qat_strerror(want));
@@ -153,7 +170,6 @@ static void expect_registry(int want, const char *why)
 		qt_assert_untouched(sub);
 	else
 		qat_state_unsubscribe(sub);
-	log_stop();
 	qat_rt_close(rt);
 }
 
@@ -186,6 +202,24 @@ START_TEST(registry_type_refused)
 	ck_assert_int_eq(mkfifo(reg_proc, 0600), 0);
 	ck_assert_int_eq(mkfifo(reg_state, 0600), 0);
 	expect_registry(-EPERM, "FIFO");
+}
+END_TEST
+
+/* proc.h: -EPROTO for a registry whose file is not exactly the size its
+ * header and our configuration give, larger or smaller (a smaller one
+ * mapped whole would fault past its end). */
+START_TEST(registry_size_checked)
+{
+	struct stat st;
+
+	make_registry();
+	ck_assert_int_eq(stat(reg_proc, &st), 0);
+	ck_assert_int_eq(truncate(reg_proc, st.st_size + 4096), 0);
+	expect_proc(-EPROTO, "one page longer");
+	ck_assert_int_eq(truncate(reg_proc, st.st_size - 1), 0);
+	expect_proc(-EPROTO, "one byte short");
+	ck_assert_int_eq(truncate(reg_proc, st.st_size), 0);
+	expect_proc(0, "right size");
 }
 END_TEST
 
@@ -355,6 +389,20 @@ START_TEST(cfg_size_boundary)
 					  QAT_CFG_FMT_CONF, 0, &c, &e), 0);
 	ck_assert_int_eq(qat_cfg_section_count(c), 0);
 	qat_cfg_free(c);
+
+	/* The same from a file. */
+	buf[max] = '\0';
+	qt_write(qt_dir, "big.conf", buf);
+	snprintf(buf, max, "%s/big.conf", qt_dir);
+	c = QT_SENTINEL;
+	ck_assert_int_eq(qat_cfg_load(buf, QAT_CFG_FMT_AUTO, 0, &c, &e), 0);
+	ck_assert_int_eq(qat_cfg_section_count(c), 0);
+	qat_cfg_free(c);
+	ck_assert_int_eq(truncate(buf, (off_t)max + 1), 0);
+	c = QT_SENTINEL;
+	ck_assert_int_eq(qat_cfg_load(buf, QAT_CFG_FMT_AUTO, 0, &c, &e),
+			 -EFBIG);
+	qt_assert_untouched(c);
 	free(buf);
 }
 END_TEST
@@ -424,6 +472,7 @@ Suite *limits_suite(void)
 	tcase_add_test(tc, handle_quarantine_256);
 	tcase_add_test(tc, registry_mode_refused);
 	tcase_add_test(tc, registry_type_refused);
+	tcase_add_test(tc, registry_size_checked);
 	tcase_add_test(tc, registry_replaced_while_in_use);
 	tcase_add_test(tc, registry_path_fallback);
 	tcase_add_test(tc, wait_forever);
