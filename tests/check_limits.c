@@ -407,6 +407,32 @@ START_TEST(cfg_size_boundary)
 }
 END_TEST
 
+/* cfg.h: JSON integers are 0..2^63-1 (stored as decimal strings). */
+START_TEST(cfg_json_integer_boundary)
+{
+	static const char max[] = "{\"S\": {\"k\": 9223372036854775807}}";
+	static const char over[] = "{\"S\": {\"k\": 9223372036854775808}}";
+	static const char neg[] = "{\"S\": {\"k\": -1}}";
+	struct qat_cfg *c = QT_SENTINEL;
+	struct qat_cfg_error e;
+	const char *v;
+
+	ck_assert_int_eq(qat_cfg_load_mem("t.json", max, sizeof(max) - 1,
+					  QAT_CFG_FMT_JSON, 0, &c, &e), 0);
+	ck_assert_int_eq(qat_cfg_get_str(c, "S", "k", &v), 0);
+	ck_assert_str_eq(v, "9223372036854775807");
+	qat_cfg_free(c);
+	c = QT_SENTINEL;
+	ck_assert_int_eq(qat_cfg_load_mem("t.json", over, sizeof(over) - 1,
+					  QAT_CFG_FMT_JSON, 0, &c, &e), -ERANGE);
+	qt_assert_untouched(c);
+	/* Below the range: refused (as a malformed value). */
+	ck_assert_int_lt(qat_cfg_load_mem("t.json", neg, sizeof(neg) - 1,
+					  QAT_CFG_FMT_JSON, 0, &c, &e), 0);
+	qt_assert_untouched(c);
+}
+END_TEST
+
 /* dev.h: -EINVAL for unaligned or empty DMA ranges; -ENODEV past the
  * last device, *out untouched. */
 START_TEST(dev_ranges)
@@ -431,11 +457,42 @@ START_TEST(dev_ranges)
 	ck_assert_int_eq(qat_dma_unmap(dev, 0x10000, (size_t)page), 0);
 	free(buf);
 
+	ck_assert_int_eq(qat_dev_info(NULL, &(struct qat_dev_info){ 0 }),
+			 -EINVAL);
+	ck_assert_int_eq(qat_dev_info(dev, NULL), -EINVAL);
 	ck_assert_int_eq(qat_dev_count(rt), 1);
 	ck_assert_int_eq(qat_dev_get(rt, 1, &none), -ENODEV);
 	qt_assert_untouched(none);
 	ck_assert_int_eq(qat_dev_get(rt, UINT_MAX, &none), -ENODEV);
 	qt_assert_untouched(none);
+	qat_rt_close(rt);
+}
+END_TEST
+
+/* state.h: QAT_STATE_WATCH_IRQ on a device with no ERR or REQ interrupt
+ * is -ENOTSUP, and a failed call leaves the watched sources unchanged
+ * (the indexes stay free for the application). */
+START_TEST(watch_needs_err_or_req)
+{
+	struct qat_rt *rt;
+	struct qat_dev *dev;
+	int fd[1] = { -1 };
+
+	qt_sim_conf(qt_dir, "c62x", 1, "SimErr = 0\nSimReq = 0\n", NULL);
+	rt = qt_rt_open(qt_dir);
+	dev = qt_dev_at(rt, 1);
+	ck_assert_int_eq(qat_state_watch(dev, QAT_STATE_WATCH_IRQ), -ENOTSUP);
+	ck_assert_int_eq(qat_state_watch(dev, QAT_STATE_WATCH_ALL << 1),
+			 -EINVAL);
+	/* Nothing was taken: the application may bind MSI-X itself. */
+	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_MSIX, 0, 1, fd), 0);
+	ck_assert_int_eq(qat_irq_unbind(dev, QAT_IRQ_MSIX), 0);
+	/* The 4xxx has both: watching works and takes REQ. */
+	dev = qt_dev_at(rt, 0);
+	ck_assert_int_eq(qat_state_watch(dev, QAT_STATE_WATCH_IRQ), 0);
+	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_REQ, 0, 1, fd), -EBUSY);
+	ck_assert_int_eq(qat_state_watch(dev, 0), 0);
+	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_REQ, 0, 1, fd), 0);
 	qat_rt_close(rt);
 }
 END_TEST
@@ -478,7 +535,9 @@ Suite *limits_suite(void)
 	tcase_add_test(tc, wait_forever);
 	tcase_add_test(tc, state_ring_boundary);
 	tcase_add_test(tc, cfg_size_boundary);
+	tcase_add_test(tc, cfg_json_integer_boundary);
 	tcase_add_test(tc, dev_ranges);
+	tcase_add_test(tc, watch_needs_err_or_req);
 	tcase_add_test(tc, log_level_respected);
 	suite_add_tcase(s, tc);
 	return s;
