@@ -237,6 +237,10 @@ static const struct {
 	{ "MSI-X bind within the enabled", "msix:4 p0 e0 e1 p3" },
 	{ "MSI-X release with -1", "msix:4 - - p2 p3" },
 	{ "MSI-X fd below -1 releases", "msix:4 - p1 p2 p3" },
+	/* Linux 6.5+ vfio_msi_set_block(): vector 3 is released before vector
+	 * 4, which has no context, fails the bind (or is skipped on release). */
+	{ "MSI-X bind past the enabled", "msix:4 p0 p1 p2 -" },
+	{ "MSI-X release past the enabled", "msix:4 p0 p1 p2 -" },
 	{ "MSI-X disable", "none" },
 	{ "ERR bind", "none err=e0" },
 	{ "ERR release", "none" },
@@ -474,7 +478,9 @@ START_TEST(rule)
 }
 END_TEST
 
-/* Every listed state belongs to a row that succeeds. */
+/* Every listed state belongs to a row that succeeds, but for the one
+ * refusal the kernel leaves half done: a failed MSI-X block releases the
+ * vectors before the one that failed. */
 START_TEST(afters_name_rows)
 {
 	size_t i, j;
@@ -485,8 +491,10 @@ START_TEST(afters_name_rows)
 				break;
 		ck_assert_msg(j < QAT_ARRAY_SIZE(rows), "no row %s",
 			      afters[i].name);
-		ck_assert_msg(rows[j].expect == 0, "%s is refused",
-			      afters[i].name);
+		ck_assert_msg(rows[j].expect == 0 ||
+			      !strcmp(afters[i].name,
+				      "MSI-X bind past the enabled"),
+			      "%s is refused", afters[i].name);
 	}
 }
 END_TEST
