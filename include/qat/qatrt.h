@@ -17,5 +17,6 @@
 #include "sim.h"
 #include "state.h"
 #include "proc.h"
+#include "iopf.h"
 
 #endif /* QAT_QATRT_H */
