@@ -405,22 +405,23 @@ static int handle(struct iopf_dev *d, const struct qat_iopf_fault *f,
 
 /* Faults in order; the first error sticks and ends the group. A running
  * group's list is the worker's alone. */
-static int run_group(struct iopf_dev *d, struct iopf_group *g)
+static int run_group(struct iopf_dev *d, struct iopf_group *g,
+		     struct iopf_vma *cache)
 {
-	struct iopf_vma cache = { 0 };
 	struct iopf_fault *n;
 	int code = QAT_IOPF_SUCCESS;
 
 	for (n = g->head; n && code == QAT_IOPF_SUCCESS; n = n->next)
-		code = handle(d, &n->f, &cache);
+		code = handle(d, &n->f, cache);
 	if (code == QAT_IOPF_SUCCESS)
-		code = handle(d, &g->last, &cache);
+		code = handle(d, &g->last, cache);
 	return code;
 }
 
 static void *worker_main(void *arg)
 {
 	struct qat_iopf_queue *q = arg;
+	struct iopf_vma cache = { 0 };
 	struct iopf_group *g;
 	struct iopf_dev *d;
 	int code;
@@ -440,7 +441,7 @@ static void *worker_main(void *arg)
 		d = g->dev;
 		d->running++;
 		pthread_mutex_unlock(&q->lock);
-		code = run_group(d, g);
+		code = run_group(d, g, &cache);
 		pthread_mutex_lock(&q->lock);
 		group_answer(q, g, code);
 		d->running--;

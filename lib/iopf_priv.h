@@ -129,8 +129,8 @@ void qat_iopf_inject_nomem(struct qat_iopf_queue *q, int n);
 /* True on a worker thread of `q` (iopf.c). */
 bool qat_iopf_on_worker(const struct qat_iopf_queue *q);
 
-/* The default handler with a one-mapping memory for the faults of one
- * group (iopf_resolve.c): `cache` starts zeroed for each group. */
+/* The default handler with a one-mapping memory (iopf_resolve.c): each
+ * worker keeps one, zeroed at start. */
 struct iopf_vma {
 	uint64_t start, end;
 	unsigned int perm;           /* QAT_IOPF_PERM_* the mapping allows */

@@ -114,11 +114,22 @@ int qat_iopf_resolve_cached(const struct qat_iopf_fault *f,
 	page = f->addr & ~(uint64_t)(psz - 1);
 	if (!need)
 		return QAT_IOPF_INVALID;
-	/* The group's faults share one look at the maps: they were raised
-	 * together, and a mapping that changes meanwhile fails madvise. */
-	if (!(cache->end && page >= cache->start && page < cache->end) &&
-	    !vma_find(f->addr, cache))
-		return QAT_IOPF_INVALID;
+	/*
+	 * Reading the maps costs tens of microseconds, more than the
+	 * populate. A worker remembers the last mapping it found, but only
+	 * to say yes to reads and writes, which the kernel checks again
+	 * when it populates (a mapping gone or made read-only since then
+	 * fails madvise). It does not check exec: exec is always looked up
+	 * afresh, and so is anything the memory would refuse.
+	 */
+	if (need & QAT_IOPF_PERM_EXEC ||
+	    !(cache->end && page >= cache->start && page < cache->end &&
+	      (cache->perm & need) == need)) {
+		if (!vma_find(f->addr, cache)) {
+			cache->end = 0;
+			return QAT_IOPF_INVALID;
+		}
+	}
 	if ((cache->perm & need) != need)
 		return QAT_IOPF_INVALID;
 	if (madvise((void *)(uintptr_t)page, (size_t)psz,

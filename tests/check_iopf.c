@@ -718,6 +718,54 @@ START_TEST(default_handler_in_pool)
 }
 END_TEST
 
+/* A worker remembers the mapping it found; a mapping that lost its write
+ * permission since must still refuse a write, and exec is never taken
+ * from memory. */
+static int pool_resolve(void *addr, uint32_t perm, uint32_t grp)
+{
+	struct qat_iopf_fault f = { .flags = PV | LAST, .pasid = 1,
+				    .grpid = grp, .perm = perm,
+				    .addr = (uintptr_t)addr };
+	int n = count(&nresp);
+
+	ck_assert_int_eq(qat_iopf_report(q, dev0, &f), 0);
+	ck_assert_int_eq(wait_for(&nresp, n + 1), n + 1);
+	return (int)resp_at(n).r.code;
+}
+
+START_TEST(default_handler_memory_is_safe)
+{
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	char *rw = mmap(NULL, 8 * psz, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert(rw != MAP_FAILED);
+	q = queue_new(1, 0, 0);
+	ck_assert_int_eq(qat_iopf_queue_add_device(q, dev0, NULL, &test_sink),
+			 0);
+	ck_assert_int_eq(pool_resolve(rw, QAT_IOPF_PERM_WRITE, 1),
+			 QAT_IOPF_SUCCESS);
+	ck_assert_int_eq(mprotect(rw, 8 * psz, PROT_READ), 0);
+	ck_assert_int_eq(pool_resolve(rw + psz, QAT_IOPF_PERM_WRITE, 2),
+			 QAT_IOPF_INVALID);
+	ck_assert(!present(rw + psz));
+	ck_assert_int_eq(pool_resolve(rw + psz, QAT_IOPF_PERM_READ, 3),
+			 QAT_IOPF_SUCCESS);
+	ck_assert_int_eq(pool_resolve(rw + 2 * psz, QAT_IOPF_PERM_EXEC, 4),
+			 QAT_IOPF_INVALID);
+	ck_assert_int_eq(mprotect(rw, 8 * psz, PROT_READ | PROT_EXEC), 0);
+	ck_assert_int_eq(pool_resolve(rw + 2 * psz, QAT_IOPF_PERM_EXEC |
+				      QAT_IOPF_PERM_READ, 5), QAT_IOPF_SUCCESS);
+	ck_assert_int_eq(mprotect(rw, 8 * psz, PROT_READ), 0);
+	ck_assert_int_eq(pool_resolve(rw + 3 * psz, QAT_IOPF_PERM_EXEC, 6),
+			 QAT_IOPF_INVALID);
+	/* Unmapped since: the kernel refuses too. */
+	ck_assert_int_eq(munmap(rw, 8 * psz), 0);
+	ck_assert_int_eq(pool_resolve(rw + 4 * psz, QAT_IOPF_PERM_READ, 7),
+			 QAT_IOPF_INVALID);
+}
+END_TEST
+
 /* --- iommufd records over a socketpair ---------------------------------- */
 
 struct uapi_fault { /* struct iommu_hwpt_pgfault, as the kernel sends it */
@@ -1046,6 +1094,7 @@ Suite *iopf_suite(void)
 	tcase_add_checked_fixture(res, setup, teardown);
 	tcase_add_test(res, default_handler_mappings);
 	tcase_add_test(res, default_handler_in_pool);
+	tcase_add_test(res, default_handler_memory_is_safe);
 	suite_add_tcase(s, res);
 
 	tcase_add_checked_fixture(src, setup, teardown);

@@ -259,6 +259,10 @@ QAT_API int qat_iopf_stats(struct qat_iopf_queue *queue, struct qat_dev *dev,
  * process whose permissions cover `fault->perm` (read, write, exec;
  * PRIV asks for nothing more in user space), and the page is then made
  * present with MADV_POPULATE_WRITE (write access) or MADV_POPULATE_READ.
+ * (As the default handler of a queue, a worker remembers the last mapping
+ * it read from /proc/self/maps and trusts it for read and write access
+ * only, which the kernel checks again when it populates; exec is looked
+ * up every time.)
  * Returns QAT_IOPF_SUCCESS, or QAT_IOPF_INVALID (no such mapping, not
  * permitted, the kernel could not populate it, no perm bit at all).
  */
