@@ -236,6 +236,28 @@ static void group_answer(struct qat_iopf_queue *q, struct iopf_group *g,
 }
 
 /*
+ * Wake a worker only when there is one idle and more ready groups than
+ * workers already woken: a futex wake per group would cost more than the
+ * grouping itself, and an awake worker drains the list before sleeping.
+ */
+static void ready_added(struct qat_iopf_queue *q)
+{
+	q->nready++;
+	if (q->nidle > q->nwoken && q->nready > q->nwoken) {
+		q->nwoken++;
+		pthread_cond_signal(&q->work);
+	}
+}
+
+static struct iopf_group *ready_take(struct qat_iopf_queue *q,
+				     struct iopf_group *g)
+{
+	iopf_list_del(&g->ready);
+	q->nready--;
+	return g;
+}
+
+/*
  * Answer the group of fault f at once with `code` and free its partials.
  * While the group is not complete, keep a note of it (if we may) so that
  * its remaining faults are dropped instead of answered again.
@@ -329,7 +351,7 @@ static int take_last(struct qat_iopf_queue *q, struct iopf_dev *d,
 	iopf_list_add_tail(&d->out, &g->out);
 	iopf_list_add_tail(&q->ready, &g->ready);
 	d->st.groups++;
-	pthread_cond_signal(&q->work);
+	ready_added(q);
 	return 0;
 }
 
@@ -431,12 +453,17 @@ static void *worker_main(void *arg)
 		qat_dbg("iopf %s: cannot run on node %d", q->name, q->node);
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
-		while (!q->stop && iopf_list_empty(&q->ready))
+		while (!q->stop && iopf_list_empty(&q->ready)) {
+			q->nidle++;
 			pthread_cond_wait(&q->work, &q->lock);
+			q->nidle--;
+			if (q->nwoken)
+				q->nwoken--;
+		}
 		if (iopf_list_empty(&q->ready))
 			break;
-		g = iopf_entry(q->ready.next, struct iopf_group, ready);
-		iopf_list_del(&g->ready);
+		g = ready_take(q, iopf_entry(q->ready.next, struct iopf_group,
+					     ready));
 		g->state = IOPF_RUNNING;
 		d = g->dev;
 		d->running++;
@@ -755,7 +782,7 @@ static void dev_drain(struct qat_iopf_queue *q, struct iopf_dev *d)
 	while ((g = first_unanswered(d))) {
 		if (g->state == IOPF_QUEUED) {
 			/* Take it off the ready list: no worker will. */
-			iopf_list_del(&g->ready);
+			ready_take(q, g);
 			g->state = IOPF_RUNNING;
 			group_answer(q, g, QAT_IOPF_INVALID);
 			group_put(g);

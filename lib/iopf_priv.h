@@ -102,6 +102,9 @@ struct qat_iopf_queue {
 	pthread_cond_t work;         /* workers wait for groups */
 	pthread_cond_t done;         /* flush and remove wait for answers */
 	struct iopf_link ready;
+	unsigned int nready;         /* groups on the ready list */
+	unsigned int nidle;          /* workers waiting for work */
+	unsigned int nwoken;         /* of them, signalled already */
 	struct iopf_link devs;
 	struct qat_iopf_stats gone;  /* of removed devices */
 	struct iopf_group **buckets; /* partial and refused groups */
