@@ -366,6 +366,28 @@ static struct iopf_dev *dev_find(struct qat_iopf_queue *q,
 	return NULL;
 }
 
+/* Check the arguments, take the lock and find dev: the entry with the
+ * lock held, or NULL with *err set and the lock not held. `waits` says
+ * the caller may wait for workers (-EDEADLK on one of them). */
+static struct iopf_dev *dev_get_locked(struct qat_iopf_queue *q,
+				       const struct qat_dev *dev, bool waits,
+				       int *err)
+{
+	struct iopf_dev *d;
+
+	*err = !q || !dev ? -EINVAL :
+	       waits && qat_iopf_on_worker(q) ? -EDEADLK : 0;
+	if (*err)
+		return NULL;
+	pthread_mutex_lock(&q->lock);
+	d = dev_find(q, dev);
+	if (!d) {
+		pthread_mutex_unlock(&q->lock);
+		*err = -ENOENT;
+	}
+	return d;
+}
+
 static bool fault_valid(const struct qat_iopf_fault *f)
 {
 	return !(f->flags & ~QAT_IOPF_FLAGS_ALL) &&
@@ -381,15 +403,12 @@ QAT_API int qat_iopf_report(struct qat_iopf_queue *q, struct qat_dev *dev,
 	uint32_t pasid;
 	int ret;
 
-	if (!q || !dev || !f || !fault_valid(f))
+	if (!f || !fault_valid(f))
 		return -EINVAL;
 	pasid = f->flags & QAT_IOPF_PASID_VALID ? f->pasid : IOPF_NO_PASID;
-	pthread_mutex_lock(&q->lock);
-	d = dev_find(q, dev);
-	if (!d) {
-		pthread_mutex_unlock(&q->lock);
-		return -ENOENT;
-	}
+	d = dev_get_locked(q, dev, false, &ret);
+	if (!d)
+		return ret;
 	d->st.faults++;
 	slot = hash_slot(q, d, pasid, f->grpid);
 	g = *slot;
@@ -799,17 +818,11 @@ QAT_API int qat_iopf_queue_remove_device(struct qat_iopf_queue *q,
 {
 	struct iopf_src *src;
 	struct iopf_dev *d;
+	int ret;
 
-	if (!q || !dev)
-		return -EINVAL;
-	if (qat_iopf_on_worker(q))
-		return -EDEADLK;
-	pthread_mutex_lock(&q->lock);
-	d = dev_find(q, dev);
-	if (!d) {
-		pthread_mutex_unlock(&q->lock);
-		return -ENOENT;
-	}
+	d = dev_get_locked(q, dev, true, &ret);
+	if (!d)
+		return ret;
 	/* From here report() and flush() no longer find it. */
 	iopf_list_del(&d->link);
 	src = d->src;
@@ -835,16 +848,14 @@ QAT_API int qat_iopf_attach_fd(struct qat_iopf_queue *q, struct qat_dev *dev,
 	struct iopf_dev *d;
 	int ret;
 
-	if (!q || !dev)
-		return -EINVAL;
-	if (fault_fd < 0)
+	if (q && dev && fault_fd < 0)
 		return -EBADF;
-	pthread_mutex_lock(&q->lock);
-	d = dev_find(q, dev);
-	ret = !d ? -ENOENT : d->src || d->src_starting ? -EBUSY : 0;
-	if (ret) {
-		pthread_mutex_unlock(&q->lock);
+	d = dev_get_locked(q, dev, false, &ret);
+	if (!d)
 		return ret;
+	if (d->src || d->src_starting) {
+		pthread_mutex_unlock(&q->lock);
+		return -EBUSY;
 	}
 	/* busy keeps d alive if it is removed while the reader starts. */
 	d->src_starting = true;
@@ -871,17 +882,11 @@ QAT_API int qat_iopf_flush_dev(struct qat_iopf_queue *q, struct qat_dev *dev)
 {
 	struct iopf_dev *d;
 	uint64_t upto;
+	int ret;
 
-	if (!q || !dev)
-		return -EINVAL;
-	if (qat_iopf_on_worker(q))
-		return -EDEADLK;
-	pthread_mutex_lock(&q->lock);
-	d = dev_find(q, dev);
-	if (!d) {
-		pthread_mutex_unlock(&q->lock);
-		return -ENOENT;
-	}
+	d = dev_get_locked(q, dev, true, &ret);
+	if (!d)
+		return ret;
 	upto = d->seq;
 	d->busy++;
 	/* The list is in queue order: its head is the oldest unanswered. */
