@@ -6,7 +6,9 @@
  * simulated device's DMA through the pool.
  */
 #include <errno.h>
+#include <numa.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -958,6 +960,51 @@ START_TEST(sim_dma_concurrent)
 }
 END_TEST
 
+/* QAT_IOPF_QUEUE_NUMA: the workers run on the node's CPUs only. */
+static cpu_set_t worker_cpus;
+
+static int record_cpus(struct qat_dev *dev, const struct qat_iopf_fault *f,
+		       void *arg)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	sched_getaffinity(0, sizeof(set), &set);
+	pthread_mutex_lock(&mu);
+	worker_cpus = set;
+	pthread_mutex_unlock(&mu);
+	return QAT_IOPF_SUCCESS;
+}
+
+START_TEST(numa_node_workers)
+{
+	struct qat_iopf_queue_opts o = { .sz = sizeof(o), .workers = 2,
+					 .flags = QAT_IOPF_QUEUE_NUMA };
+	struct qat_iopf_handler h = { record_cpus, NULL };
+	struct bitmask *node;
+	cpu_set_t set;
+	unsigned int cpu;
+
+	ck_assert_int_ge(numa_available(), 0); /* as the irq suite needs */
+	ck_assert_int_eq(qat_iopf_queue_alloc("numa", &o, &q), 0);
+	ck_assert_int_eq(qat_iopf_queue_add_device(q, dev0, &h, &test_sink), 0);
+	report(dev0, PV | LAST, 1, 1, 0x1000);
+	ck_assert_int_eq(wait_for(&nresp, 1), 1);
+	pthread_mutex_lock(&mu);
+	set = worker_cpus;
+	pthread_mutex_unlock(&mu);
+	node = numa_allocate_cpumask();
+	ck_assert_int_eq(numa_node_to_cpus(0, node), 0);
+	ck_assert_int_gt(CPU_COUNT(&set), 0);
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			ck_assert_msg(numa_bitmask_isbitset(node, cpu),
+				      "worker may run on cpu %u, not on node 0",
+				      cpu);
+	numa_free_cpumask(node);
+}
+END_TEST
+
 /* --- arguments ----------------------------------------------------------- */
 
 START_TEST(args)
@@ -1089,6 +1136,7 @@ Suite *iopf_suite(void)
 	tcase_add_test(life, free_answers_pending);
 	tcase_add_test(life, handler_cannot_wait_on_own_queue);
 	tcase_add_test(life, args);
+	tcase_add_test(life, numa_node_workers);
 	suite_add_tcase(s, life);
 
 	tcase_add_checked_fixture(res, setup, teardown);
