@@ -125,11 +125,60 @@ static void hash_remove(struct qat_iopf_queue *q, struct iopf_group *g)
 
 /* --- groups -------------------------------------------------------------- */
 
+/*
+ * Faults and groups are allocated by the reporting thread and freed by a
+ * worker: recycling them through the queue (under its lock) keeps them
+ * hot in cache and spares malloc its cross-thread frees.
+ */
+#define IOPF_FREE_MAX 4096
+
+static void *cache_get(struct qat_iopf_queue *q, void **list,
+		       unsigned int *n, size_t size)
+{
+	void *p = *list;
+
+	if (atomic_load_explicit(&q->fail_alloc, memory_order_relaxed) > 0 ||
+	    !p)
+		return qat_iopf_alloc(q, size);
+	*list = *(void **)p;
+	(*n)--;
+	return p;
+}
+
+static void cache_put(void **list, unsigned int *n, void *p)
+{
+	if (*n >= IOPF_FREE_MAX) {
+		free(p);
+		return;
+	}
+	*(void **)p = *list;
+	*list = p;
+	(*n)++;
+}
+
+static void cache_drain(void **list, unsigned int *n)
+{
+	void *p;
+
+	while ((p = *list)) {
+		*list = *(void **)p;
+		free(p);
+	}
+	*n = 0;
+}
+
+static struct iopf_fault *fault_new(struct qat_iopf_queue *q)
+{
+	return cache_get(q, &q->free_faults, &q->nfree_faults,
+			 sizeof(struct iopf_fault));
+}
+
 static struct iopf_group *group_new(struct qat_iopf_queue *q,
 				    struct iopf_dev *d, uint32_t pasid,
 				    uint32_t grpid)
 {
-	struct iopf_group *g = qat_iopf_alloc(q, sizeof(*g));
+	struct iopf_group *g = cache_get(q, &q->free_groups, &q->nfree_groups,
+					 sizeof(*g));
 
 	if (!g)
 		return NULL;
@@ -145,14 +194,15 @@ static struct iopf_group *group_new(struct qat_iopf_queue *q,
 }
 
 /* Free the partials of g; returns how many there were. */
-static unsigned int group_drop_partials(struct iopf_group *g)
+static unsigned int group_drop_partials(struct qat_iopf_queue *q,
+					struct iopf_group *g)
 {
 	struct iopf_fault *f, *next;
 	unsigned int n = 0;
 
 	for (f = g->head; f; f = next, n++) {
 		next = f->next;
-		free(f);
+		cache_put(&q->free_faults, &q->nfree_faults, f);
 	}
 	g->head = NULL;
 	g->tail = &g->head;
@@ -160,12 +210,12 @@ static unsigned int group_drop_partials(struct iopf_group *g)
 	return n;
 }
 
-static void group_put(struct iopf_group *g)
+static void group_put(struct qat_iopf_queue *q, struct iopf_group *g)
 {
 	if (--g->refs)
 		return;
-	group_drop_partials(g);
-	free(g);
+	group_drop_partials(q, g);
+	cache_put(&q->free_groups, &q->nfree_groups, g);
 }
 
 /* --- responses ----------------------------------------------------------- */
@@ -232,7 +282,7 @@ static void group_answer(struct qat_iopf_queue *q, struct iopf_group *g,
 	/* Answered only once the sink returned: flush waits for this. */
 	iopf_list_del(&g->out);
 	d->nheld -= g->nfaults;
-	group_put(g);
+	group_put(q, g);
 }
 
 /*
@@ -271,13 +321,13 @@ static int refuse(struct qat_iopf_queue *q, struct iopf_dev *d,
 		    d->nrefused < q->max_partial;
 
 	if (g) {
-		unsigned int n = group_drop_partials(g);
+		unsigned int n = group_drop_partials(q, g);
 
 		d->npartial -= n;
 		d->nheld -= n;
 		if (!note) {
 			hash_remove(q, g);
-			group_put(g);
+			group_put(q, g);
 			g = NULL;
 		}
 	} else if (note) {
@@ -313,7 +363,7 @@ static int take_partial(struct qat_iopf_queue *q, struct iopf_dev *d,
 		g->state = IOPF_PARTIAL;
 		hash_insert(q, g);
 	}
-	n = qat_iopf_alloc(q, sizeof(*n));
+	n = fault_new(q);
 	if (!n) {
 		d->st.nomem++;
 		return refuse(q, d, g, f, pasid, QAT_IOPF_FAILURE);
@@ -418,7 +468,7 @@ QAT_API int qat_iopf_report(struct qat_iopf_queue *q, struct qat_dev *dev,
 		if (f->flags & QAT_IOPF_LAST_PAGE) {
 			hash_remove(q, g);
 			d->nrefused--;
-			group_put(g);
+			group_put(q, g);
 		}
 		ret = 1;
 	} else if (f->flags & QAT_IOPF_LAST_PAGE) {
@@ -491,7 +541,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&q->lock);
 		group_answer(q, g, code);
 		d->running--;
-		group_put(g);
+		group_put(q, g);
 		pthread_cond_broadcast(&q->done);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -564,6 +614,8 @@ static int opts_check(const struct qat_iopf_queue_opts *o)
 
 static void queue_destroy(struct qat_iopf_queue *q)
 {
+	cache_drain(&q->free_faults, &q->nfree_faults);
+	cache_drain(&q->free_groups, &q->nfree_groups);
 	free(q->buckets);
 	free(q->workers);
 	pthread_cond_destroy(&q->done);
@@ -754,12 +806,12 @@ static unsigned int drop_hashed(struct qat_iopf_queue *q, struct iopf_dev *d)
 			q->nhashed--;
 			if (g->state == IOPF_REFUSED)
 				g->dev->nrefused--;
-			k = group_drop_partials(g);
+			k = group_drop_partials(q, g);
 			g->dev->npartial -= k;
 			g->dev->nheld -= k;
 			g->dev->st.discarded += k;
 			n += k;
-			group_put(g);
+			group_put(q, g);
 		}
 	return n;
 }
@@ -804,7 +856,7 @@ static void dev_drain(struct qat_iopf_queue *q, struct iopf_dev *d)
 			ready_take(q, g);
 			g->state = IOPF_RUNNING;
 			group_answer(q, g, QAT_IOPF_INVALID);
-			group_put(g);
+			group_put(q, g);
 		} else {
 			group_answer(q, g, QAT_IOPF_INVALID);
 		}

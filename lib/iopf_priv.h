@@ -110,6 +110,9 @@ struct qat_iopf_queue {
 	struct iopf_group **buckets; /* partial and refused groups */
 	size_t nbuckets;             /* a power of two */
 	size_t nhashed;
+	void *free_faults;           /* recycled struct iopf_fault */
+	void *free_groups;           /* recycled struct iopf_group */
+	unsigned int nfree_faults, nfree_groups;
 	unsigned int max_partial;
 	unsigned int max_outstanding;
 	bool stop;

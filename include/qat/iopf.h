@@ -35,7 +35,12 @@
  * qat_iopf_report() concurrently with anything except the freeing of its
  * queue. A handler runs on a worker and may call qat_iopf_report() but not
  * qat_iopf_flush_dev(), qat_iopf_queue_remove_device() or
- * qat_iopf_queue_free() on its own queue (-EDEADLK).
+ * qat_iopf_queue_free() on its own queue (-EDEADLK). The same holds for
+ * a callback sink, which may also run inside qat_iopf_report() (an
+ * answer given at once), where the misuse is not detected: it waits for
+ * ever.
+ * Lifetime: remove a device from its queue (or free the queue) before
+ * the device's runtime is closed.
  * Fork: a child gets no workers; it must not use its parent's queues
  * (free nothing either: the memory is the parent's copy).
  */
