@@ -518,7 +518,7 @@ static void *worker_main(void *arg)
 	int code;
 
 	iopf_current = q;
-	if (q->node >= 0 && numa_available() >= 0 && numa_run_on_node(q->node))
+	if (q->node_cpus && numa_sched_setaffinity(0, q->node_cpus))
 		qat_dbg("iopf %s: cannot run on node %d", q->name, q->node);
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
@@ -616,6 +616,8 @@ static void queue_destroy(struct qat_iopf_queue *q)
 {
 	cache_drain(&q->free_faults, &q->nfree_faults);
 	cache_drain(&q->free_groups, &q->nfree_groups);
+	if (q->node_cpus)
+		numa_free_cpumask(q->node_cpus);
 	free(q->buckets);
 	free(q->workers);
 	pthread_cond_destroy(&q->done);
@@ -660,6 +662,17 @@ QAT_API int qat_iopf_queue_alloc(const char *name,
 	ret = -ENOMEM;
 	if (!q->buckets || !q->workers)
 		goto err;
+	/* Looked up here, once: libnuma's node-to-CPUs cache is not safe
+	 * for workers starting side by side. */
+	if (q->node >= 0 && numa_available() >= 0) {
+		q->node_cpus = numa_allocate_cpumask();
+		if (!q->node_cpus)
+			goto err;
+		if (numa_node_to_cpus(q->node, q->node_cpus)) {
+			ret = -EINVAL;
+			goto err;
+		}
+	}
 	ret = workers_start(q);
 	if (ret)
 		goto err;

@@ -3,6 +3,7 @@
 #ifndef QAT_IOPF_PRIV_H
 #define QAT_IOPF_PRIV_H
 
+#include <numa.h>
 #include <stdatomic.h>
 
 #include "internal.h"
@@ -117,6 +118,7 @@ struct qat_iopf_queue {
 	unsigned int max_outstanding;
 	bool stop;
 	int node;                    /* -1: anywhere */
+	struct bitmask *node_cpus;   /* libnuma's; NULL: anywhere */
 	unsigned int nworkers;
 	pthread_t *workers;
 	pid_t pid;
