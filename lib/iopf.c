@@ -418,7 +418,8 @@ static struct iopf_dev *dev_find(struct qat_iopf_queue *q,
 
 /* Check the arguments, take the lock and find dev: the entry with the
  * lock held, or NULL with *err set and the lock not held. `waits` says
- * the caller may wait for workers (-EDEADLK on one of them). */
+ * the caller may wait for workers: -EDEADLK on one of them, -ECHILD in a
+ * forked child, which has none (and maybe a lock held for ever). */
 static struct iopf_dev *dev_get_locked(struct qat_iopf_queue *q,
 				       const struct qat_dev *dev, bool waits,
 				       int *err)
@@ -426,7 +427,8 @@ static struct iopf_dev *dev_get_locked(struct qat_iopf_queue *q,
 	struct iopf_dev *d;
 
 	*err = !q || !dev ? -EINVAL :
-	       waits && qat_iopf_on_worker(q) ? -EDEADLK : 0;
+	       waits && qat_iopf_on_worker(q) ? -EDEADLK :
+	       waits && q->pid != getpid() ? -ECHILD : 0;
 	if (*err)
 		return NULL;
 	pthread_mutex_lock(&q->lock);

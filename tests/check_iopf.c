@@ -899,6 +899,10 @@ START_TEST(sim_dma_fresh_memory)
 	ck_assert_int_eq(qat_sim_dma(dev1, 5, (uintptr_t)ro, 64, 1), -EFAULT);
 	ck_assert_uint_eq(stats(dev1).responses[QAT_IOPF_INVALID], 1);
 	ck_assert_int_eq(qat_sim_dma(dev1, 5, (uintptr_t)ro, 64, 0), 1);
+	/* A bad address: nothing mapped there. */
+	ck_assert_int_eq(munmap(ro, psz), 0);
+	ck_assert_int_eq(qat_sim_dma(dev1, 5, (uintptr_t)ro, 64, 0), -EFAULT);
+	ck_assert_uint_eq(stats(dev1).responses[QAT_IOPF_INVALID], 2);
 	ck_assert_int_eq(qat_sim_dma(dev0, 1u << 20, (uintptr_t)p, 1, 1),
 			 -EINVAL);
 	/* The sim device reports to one queue at a time. */
@@ -913,7 +917,6 @@ START_TEST(sim_dma_fresh_memory)
 	ck_assert_int_eq(qat_sim_dma(dev0, 5, (uintptr_t)p, psz, 1),
 			 -ENOTCONN);
 	munmap(p, n * psz);
-	munmap(ro, psz);
 }
 END_TEST
 
@@ -1002,6 +1005,29 @@ START_TEST(numa_node_workers)
 				      "worker may run on cpu %u, not on node 0",
 				      cpu);
 	numa_free_cpumask(node);
+}
+END_TEST
+
+/* A forked child has no workers: waiting calls refuse at once. */
+START_TEST(forked_child_refuses_to_wait)
+{
+	pid_t pid;
+
+	q = queue_new(1, 0, 0);
+	add_test_dev(dev0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int ok = qat_iopf_flush_dev(q, dev0) == -ECHILD &&
+			 qat_iopf_queue_remove_device(q, dev0) == -ECHILD;
+
+		qat_iopf_queue_free(q); /* does nothing in the child */
+		_exit(ok ? 0 : 1);
+	}
+	ck_assert_int_eq(qt_reap(pid), 0);
+	ck_assert_int_eq(qat_iopf_flush_dev(q, dev0), 0);
+	ck_assert_int_eq(report(dev0, PV | LAST, 1, 1, 0x1000), 0);
+	ck_assert_int_eq(wait_for(&nresp, 1), 1);
 }
 END_TEST
 
@@ -1137,6 +1163,7 @@ Suite *iopf_suite(void)
 	tcase_add_test(life, handler_cannot_wait_on_own_queue);
 	tcase_add_test(life, args);
 	tcase_add_test(life, numa_node_workers);
+	tcase_add_test(life, forked_child_refuses_to_wait);
 	suite_add_tcase(s, life);
 
 	tcase_add_checked_fixture(res, setup, teardown);

@@ -42,7 +42,8 @@
  * Lifetime: remove a device from its queue (or free the queue) before
  * the device's runtime is closed.
  * Fork: a child gets no workers; it must not use its parent's queues
- * (free nothing either: the memory is the parent's copy).
+ * (flush and remove say -ECHILD, free does nothing: the memory is the
+ * parent's copy).
  */
 #ifndef QAT_IOPF_H
 #define QAT_IOPF_H
@@ -189,7 +190,7 @@ QAT_API int qat_iopf_queue_add_device(struct qat_iopf_queue *queue,
  * has its answer dropped (counted as late). On return nothing of the
  * queue refers to `dev`, its handler or its sink.
  * Returns 0, -EINVAL, -ENOENT (not on this queue), -EDEADLK (from a
- * handler of this queue).
+ * handler of this queue), -ECHILD (in a forked child).
  */
 QAT_API int qat_iopf_queue_remove_device(struct qat_iopf_queue *queue,
 					 struct qat_dev *dev);
@@ -209,7 +210,8 @@ QAT_API int qat_iopf_report(struct qat_iopf_queue *queue, struct qat_dev *dev,
  * Wait until every group of `dev` queued before the call has been
  * answered (partials are not groups yet, and are left alone). Groups
  * queued meanwhile are not waited for, so the call returns under load.
- * Returns 0, -EINVAL, -ENOENT, -EDEADLK (from a handler of this queue).
+ * Returns 0, -EINVAL, -ENOENT, -EDEADLK (from a handler of this queue),
+ * -ECHILD (in a forked child).
  */
 QAT_API int qat_iopf_flush_dev(struct qat_iopf_queue *queue,
 			       struct qat_dev *dev);
