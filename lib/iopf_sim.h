@@ -29,6 +29,7 @@ void qat_sim_pri_disconnect(struct qat_dev *dev);
 
 /* Deliver a group's response to the device; one for a group nobody waits
  * for is dropped (and counted by the device). */
-void qat_sim_pri_respond(struct qat_dev *dev, const struct qat_iopf_response *r);
+void qat_sim_pri_respond(struct qat_dev *dev,
+			 const struct qat_iopf_response *r);
 
 #endif /* QAT_IOPF_SIM_H */
