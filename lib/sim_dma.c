@@ -28,7 +28,6 @@
 #define SIM_PASID_MAX 0xfffffu
 
 struct sim_prg {
-	struct sim_pri *pri;
 	unsigned int idx;
 	uint32_t pasid;
 	bool used;
@@ -210,8 +209,8 @@ static struct sim_prg *slot_get(struct sim_xfer *x)
 	pri->next_idx = (idx + 1) % SIM_PRG_COUNT;
 	for (i = 0; x->slot[i].used; i++)
 		;
-	x->slot[i] = (struct sim_prg){ .pri = pri, .idx = idx,
-				       .pasid = x->pasid, .used = true };
+	x->slot[i] = (struct sim_prg){ .idx = idx, .pasid = x->pasid,
+				       .used = true };
 	pri->prg[idx] = &x->slot[i];
 	x->inflight++;
 	return &x->slot[i];
