@@ -1,0 +1,21 @@
+# The qatrt tool. The sample rule builds build/samples/qatrt against the
+# static library (run it from the tree); the copy that `make install`
+# installs links the shared library, as a packaged tool would.
+BINDIR ?= $(PREFIX)/bin
+QATRT_TOOL := $(O)/tool/qatrt
+
+samples: $(QATRT_TOOL)
+$(QATRT_TOOL): samples/qatrt.c $(SHARED_LINKS) $(LIB_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -o $@ $< -L$(O) -lqatrt \
+	  $(shell pkg-config --libs jansson) $(LDFLAGS_SAN)
+
+INSTALL_HOOKS += install-qatrt
+UNINSTALL_HOOKS += uninstall-qatrt
+.PHONY: install-qatrt uninstall-qatrt
+install-qatrt: $(QATRT_TOOL)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(QATRT_TOOL) $(DESTDIR)$(BINDIR)/qatrt
+	install -m 644 man1/qatrt.1 $(DESTDIR)$(MANDIR)/man1/
+uninstall-qatrt:
+	rm -f $(DESTDIR)$(BINDIR)/qatrt $(DESTDIR)$(MANDIR)/man1/qatrt.1
