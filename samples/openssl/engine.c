@@ -118,8 +118,16 @@ static int eng_finish(ENGINE *e)
 	return 1;
 }
 
+/*
+ * When init fails (no free section), openssl(1) drops the engine and
+ * unloads this module but goes on, and OpenSSL's digest table would still
+ * point at us: take our entry out before we go. (At exit OpenSSL may call
+ * this with its engine lock held; the unregister then does nothing, which
+ * is fine, the tables are being freed.)
+ */
 static int eng_destroy(ENGINE *e)
 {
+	ENGINE_unregister_digests(e);
 	EVP_MD_meth_free(sha256_md);
 	sha256_md = NULL;
 	free(section);

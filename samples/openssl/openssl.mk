@@ -30,3 +30,12 @@ $(OSSL_ENGINE): $(OSSL_DIR)/engine.o $(OSSL_DIR)/core.o $(STATIC) samples/openss
 $(OSSL_PROV): $(OSSL_DIR)/provider.o $(OSSL_DIR)/core.o $(STATIC) samples/openssl/modules.map
 	$(CC) -shared -o $@ $(OSSL_DIR)/provider.o $(OSSL_DIR)/core.o \
 	  $(OSSL_LDFLAGS) $(OSSL_LIBS)
+
+# A test program: the provider across fork() (tests/check-openssl.sh).
+OSSL_FORK_TEST := $(O)/tests/openssl/fork_digest
+ifeq ($(SAN_FLAGS),)
+check-build: $(OSSL_FORK_TEST)
+endif
+$(OSSL_FORK_TEST): tests/openssl/fork_digest.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) -o $@ $< $(shell pkg-config --libs libcrypto 2>/dev/null)
