@@ -746,11 +746,15 @@ int main(int argc, char **argv)
 	ret = check_command(&a, &event);
 	if (ret)
 		return ret;
+	/* "config check" reads files only: no runtime, no registry. It
+	 * prints each error itself, so the library's copy is for -v. */
+	if (!strcmp(a.words[0], "check")) {
+		if (a.verbose)
+			qat_set_log_fn(log_stderr, NULL, QAT_LOG_DEBUG);
+		return cmd_config_check(a.words[1], &a);
+	}
 	qat_set_log_fn(log_stderr, NULL, a.verbose ? QAT_LOG_INFO :
 			QAT_LOG_WARN);
-	/* "config check" reads files only: no runtime, no registry. */
-	if (!strcmp(a.words[0], "check"))
-		return cmd_config_check(a.words[1], &a);
 	rt = rt_open(&a, &ret);
 	if (!rt)
 		return EXIT_FAILURE;
