@@ -66,28 +66,36 @@ static const char usage_text[] =
 	"\n"
 	"Exit status: 0 success, 1 failure, 2 bad usage.\n";
 
+/* "qatrt: <message>" on stderr, then `tail`; returns `status`. */
+static int vcomplain(int status, const char *tail, const char *fmt,
+		     va_list ap)
+{
+	fputs("qatrt: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(tail, stderr);
+	return status;
+}
+
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	int ret;
 
-	fputs("qatrt: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ret = vcomplain(EXIT_USAGE, "\nTry 'qatrt --help'.\n", fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'qatrt --help'.\n", stderr);
-	return EXIT_USAGE;
+	return ret;
 }
 
 static int fail(const char *fmt, ...)
 {
 	va_list ap;
+	int ret;
 
-	fputs("qatrt: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	ret = vcomplain(EXIT_FAILURE, "\n", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	return EXIT_FAILURE;
+	return ret;
 }
 
 static void log_stderr(enum qat_log_level level, const char *msg, void *arg)

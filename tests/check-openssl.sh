@@ -15,24 +15,13 @@ json=$top/$O/tests/prog_json
 eng=$top/$O/samples/openssl/qatrt-engine.so
 pdir=$top/$O/samples/openssl
 forkprog=$top/$O/tests/openssl/fork_digest
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
 
 for f in "$tool" "$json" "$eng" "$pdir/qatrt.so" "$forkprog"; do
 	[ -x "$f" ] || [ -f "$f" ] || { echo "FAIL: $f not built"; exit 1; }
 done
 command -v openssl >/dev/null || { echo "FAIL: no openssl CLI (make deps)"; exit 1; }
 
-t=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$t"
-}
-trap cleanup EXIT
+. tests/script-lib.sh
 unset QAT_SECTION_NAME OPENSSL_CONF OPENSSL_ENGINES OPENSSL_MODULES QATRT_OSSL_VERBOSE
 export QATRT_CONFIG=$top/samples/openssl/conf
 export QATRT_REGISTRY=$t/reg
@@ -41,12 +30,6 @@ export QATRT_REGISTRY=$t/reg
 E=(-engine "$eng")
 P=(-provider-path "$pdir" -provider qatrt -propquery provider=qatrt)
 
-# Bounded wait for a condition (50 ms steps, 20 s).
-wait_for() {
-	local i
-	for ((i = 0; i < 400; i++)); do "$@" && return 0; sleep 0.05; done
-	return 1
-}
 nclaims() { "$tool" claims --json | "$json" 'claims#'; }
 claims_are() { [ "$(nclaims)" = "$1" ]; }
 # "pid section" lines of the current claims.

@@ -8,31 +8,15 @@ top=$PWD
 tool=$top/$O/samples/qatrt
 json=$top/$O/tests/prog_json
 hold=$top/$O/tests/prog_hold
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
 for f in "$tool" "$json" "$hold"; do
 	[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
 done
 
-t=$(mktemp -d)
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$t"
-}
-trap cleanup EXIT
+. tests/script-lib.sh
 unset QATRT_CONFIG QATRT_REGISTRY
 conf=$top/samples/conf
 reg=$t/reg
 q() { "$tool" --config "$conf" --registry "$reg" "$@"; }
-wait_for() {
-	local i
-	for ((i = 0; i < 400; i++)); do "$@" && return 0; sleep 0.05; done
-	return 1
-}
 # Run the tool; keep stdout, stderr and the exit status.
 run() { "$@" >"$t/out" 2>"$t/err"; rc=$?; }
 jq1() { "$json" "$1" <"$t/out"; }
