@@ -142,7 +142,7 @@ for mode in text json; do
 		>"$t/f.$mode" 2>"$t/f.err" &
 	fp=$!
 	pids+=($fp)
-	lines() { [ "$(grep -c "$1" "$t/f.$mode")" -ge "$2" ]; }
+	lines() { [ "$(cat "$t/f.$mode" 2>/dev/null | grep -c "$1")" -ge "$2" ]; }
 	check "follow ($mode): the kept events first" wait_for lines RESTART 4
 	q inject SHUTDOWN --dev 0
 	check "follow ($mode): a new event" wait_for lines SHUTDOWN $n
