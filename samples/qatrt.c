@@ -24,6 +24,8 @@
 
 #include <qat/qatrt.h>
 
+#include "qatrt/tool.h"
+
 #define EXIT_USAGE 2
 
 struct args {
@@ -51,6 +53,8 @@ static const char usage_text[] =
 	"  config show           the expanded configuration of every device\n"
 	"  inject EVENT --dev N  publish a state event for simulated device N\n"
 	"  reset --dev N         reset device N\n"
+	"  bind [PCI-ADDR...]    give QAT functions (default: all) to vfio-pci\n"
+	"  unbind [PCI-ADDR...]  give them back to their own driver\n"
 	"\n"
 	"options:\n"
 	"  --config PATH    device configuration (default: $QATRT_CONFIG, else "
@@ -701,6 +705,10 @@ static int check_command(struct args *a, int *event)
 		return check_usage(a, 0, 0, 1);
 	if (!strcmp(cmd, "reset"))
 		return check_usage(a, 0, 1, 0);
+	if (!strcmp(cmd, "bind") || !strcmp(cmd, "unbind"))
+		return a->dev || a->follow ?
+		       usage_error("'%s' takes PCI addresses, no options", cmd) :
+		       0;
 	if (!strcmp(cmd, "inject")) {
 		if (check_usage(a, 1, 1, 0))
 			return EXIT_USAGE;
@@ -763,6 +771,9 @@ int main(int argc, char **argv)
 	}
 	qat_set_log_fn(log_stderr, NULL, a.verbose ? QAT_LOG_INFO :
 			QAT_LOG_WARN);
+	if (!strcmp(a.words[0], "bind") || !strcmp(a.words[0], "unbind"))
+		return tool_bind(a.words[0][0] == 'u', a.words + 1,
+				 a.nwords - 1);
 	rt = rt_open(&a, &ret);
 	if (!rt)
 		return EXIT_FAILURE;

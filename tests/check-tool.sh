@@ -24,7 +24,7 @@ jq1() { "$json" "$1" <"$t/out"; }
 # --- usage -----------------------------------------------------------------
 run "$tool" --help
 check "--help exits 0" [ $rc = 0 ]
-for c in devices claims events "config check" "config show" inject reset; do
+for c in devices claims events "config check" "config show" inject reset bind unbind; do
 	check "--help names '$c'" grep -q "^  $c" "$t/out"
 done
 usage_case() { # description, args...
@@ -187,10 +187,25 @@ check "config show --json: two devices" [ "$(jq1 'devices#')" = 2 ]
 check "config show --json: expansion" [ "$(jq1 'devices[0].config.SSL_INT_3.Cy0Name')" = SSL0 ]
 check "config show --json: affinity list" [ "$(jq1 'devices[1].config.SSL_INT_1.Cy0CoreAffinity')" = 1 ]
 
+# --- bind / unbind (error paths: a machine without QAT hardware) ---------
+usage_case "bind with --dev" bind --dev 0
+for verb in bind unbind; do
+	if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+		run setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" $verb
+		check "$verb as a user: exit 1" [ $rc = 1 ]
+		check "$verb as a user: needs root" grep -q "qatrt: $verb needs root" "$t/err"
+	fi
+	if [ "$(id -u)" = 0 ]; then
+		run "$tool" $verb 0000:ff:1f.7
+		check "$verb of a non-QAT address: exit 1" [ $rc = 1 ]
+		check "$verb of a non-QAT address: says so" grep -q '0000:ff:1f.7: not a QAT function' "$t/err"
+	fi
+done
+
 # --- the man page ----------------------------------------------------------
 out=$(mandoc -Tlint -W warning man1/qatrt.1 2>&1)
 check "mandoc -Tlint man1/qatrt.1: $out" [ -z "$out" ]
-for c in devices claims events config inject reset; do
+for c in devices claims events config inject reset bind unbind; do
 	check "qatrt(1) documents $c" grep -q "^\.B.* $c\|^\.B $c" man1/qatrt.1
 done
 
