@@ -212,6 +212,18 @@ static void real_to_iso(uint64_t real_ns, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* A registry error, with the registry named; a refusal also says why
+ * it usually happens. */
+static int registry_fail(struct qat_rt *rt, const char *what, int err)
+{
+	if (err == -EACCES)
+		return fail("%s: %s: registry %s (is this user in the group "
+			    "that shares it?)", what, qat_strerror(err),
+			    qat_rt_registry_path(rt));
+	return fail("%s: %s (registry %s)", what, qat_strerror(err),
+		    qat_rt_registry_path(rt));
+}
+
 /* ---- devices ---------------------------------------------------------- */
 
 static json_t *dev_json(const struct qat_dev_info *i, int state)
@@ -285,7 +297,7 @@ static int cmd_claims(struct qat_rt *rt, const struct args *a)
 	}
 	if (n < 0) {
 		free(c);
-		return fail("cannot list the claims: %s", qat_strerror(n));
+		return registry_fail(rt, "cannot list the claims", n);
 	}
 	list = json_array();
 	if (!a->json)
@@ -386,12 +398,12 @@ static int cmd_events(struct qat_rt *rt, const struct args *a)
 	if (a->follow) {
 		ret = qat_state_subscribe(rt, QAT_EVENT_MASK_ALL, NULL, &sub);
 		if (ret)
-			return fail("cannot subscribe: %s", qat_strerror(ret));
+			return registry_fail(rt, "cannot subscribe", ret);
 	}
 	evs = calloc(QAT_STATE_RING_EVENTS, sizeof(*evs));
 	n = evs ? qat_state_recent(rt, evs, QAT_STATE_RING_EVENTS) : -ENOMEM;
 	if (n < 0) {
-		ret = fail("cannot read the events: %s", qat_strerror(n));
+		ret = registry_fail(rt, "cannot read the events", n);
 		goto out;
 	}
 	if (a->json && !a->follow) {

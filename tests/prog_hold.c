@@ -22,7 +22,7 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = qat_proc_acquire(rt, argv[1], NULL, &p);
 	if (ret) {
-		fprintf(stderr, "prog_hold: %s\n", qat_strerror(ret));
+		fprintf(stderr, "prog_hold: %s (%d)\n", qat_strerror(ret), ret);
 		return 1;
 	}
 	printf("held %s\n", qat_proc_name(p));

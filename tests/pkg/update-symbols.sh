@@ -15,6 +15,7 @@ if [ -f "$file" ]; then
 fi
 {
 	echo "libqatrt.so.1 libqatrt1 #MINVER#"
+	echo "* Build-Depends-Package: libqatrt-dev"
 	# dpkg's form: name@VERSION, and the version node as NODE@NODE.
 	nm -D --defined-only "$so" | awk '$2 == "A" {print $3 "@" $3; next}
 		{sub(/@@/, "@", $3); print $3}' | sort | while read -r s; do
