@@ -89,7 +89,7 @@ check "pkg-config finds libqatrt" pkg-config --exists libqatrt
 multi=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 export PKG_CONFIG_LIBDIR=/usr/lib/$multi/pkgconfig:/usr/share/pkgconfig
 export LD_LIBRARY_PATH=/usr/lib/$multi
-other=$(ldconfig -p | awk '/libqatrt\.so\.1 / {print $NF}' | grep -v "^/usr/lib/$multi/")
+other=$(ldconfig -p | awk '/libqatrt\.so\.1 / {print $NF}' | grep -v -e "^/usr/lib/$multi/" -e "^/lib/$multi/")
 [ -z "$other" ] || echo "packages: note: another libqatrt is installed ($other); using the packaged one"
 
 # The registry defaults to /run/qatrt now; configuration from a directory
