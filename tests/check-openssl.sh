@@ -22,6 +22,7 @@ done
 command -v openssl >/dev/null || { echo "FAIL: no openssl CLI (make deps)"; exit 1; }
 
 . tests/script-lib.sh
+script_scratch
 unset QAT_SECTION_NAME OPENSSL_CONF OPENSSL_ENGINES OPENSSL_MODULES QATRT_OSSL_VERBOSE
 export QATRT_CONFIG=$top/samples/openssl/conf
 export QATRT_REGISTRY=$t/reg

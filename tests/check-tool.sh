@@ -13,6 +13,7 @@ for f in "$tool" "$json" "$hold"; do
 done
 
 . tests/script-lib.sh
+script_scratch
 unset QATRT_CONFIG QATRT_REGISTRY
 conf=$top/samples/conf
 reg=$t/reg

@@ -1,6 +1,6 @@
-# Sourced by the tests/check-*.sh scripts that run processes: counters,
-# check, a bounded wait, and a scratch directory $t whose background
-# processes (added to pids) are killed on exit.
+# Sourced by the test scripts that run processes: counters, check, a
+# bounded wait, and (script_scratch) a scratch directory $t whose
+# background processes, added to pids, are killed on exit.
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
@@ -13,11 +13,13 @@ wait_for() {
 	return 1
 }
 
-t=$(mktemp -d)
-pids=()
 script_cleanup() {
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	rm -rf "$t"
 }
-trap script_cleanup EXIT
+script_scratch() {
+	t=$(mktemp -d)
+	pids=()
+	trap script_cleanup EXIT
+}

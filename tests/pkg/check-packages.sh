@@ -11,15 +11,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "packages: skipped: needs root on a throwaway machine (CI)"
 	exit 77
 fi
-pass=0 fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-check() { local what=$1; shift; if "$@"; then ok; else bad "$what"; fi; }
-wait_for() {
-	local i
-	for ((i = 0; i < 400; i++)); do "$@" && return 0; sleep 0.05; done
-	return 1
-}
+. "$top/tests/script-lib.sh"
 
 work=$(mktemp -d)
 chmod 755 "$work"
