@@ -65,7 +65,8 @@ check "lintian: nothing above info: $lint" [ -z "$(grep -E '^[EW]: ' <<<"$lint")
 
 # --- install ---------------------------------------------------------------
 apt-get install -y -qq "${debs[@]}" >/dev/null 2>&1 || { echo "FAIL: installing the packages"; exit 1; }
-check "qat group made" getent group qat >/dev/null
+has_group() { getent group "$1" >/dev/null; }
+check "qat group made" has_group qat
 check "/run/qatrt made" [ -d /run/qatrt ]
 check "/run/qatrt is root:qat 2770" [ "$(stat -c '%U:%G %a' /run/qatrt)" = "root:qat 2770" ]
 check "udev rule installed" [ -f /lib/udev/rules.d/60-qatrt-tools.rules ]
