@@ -488,6 +488,21 @@ static int check_file(const char *path, long id, json_t *files, int json)
 	return ret ? 1 : 0;
 }
 
+/* Two files for one accel id: qat_rt_open() would fail with -EEXIST. */
+static int check_dup(struct dirent **ents, int i, long id, const char *path)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (name_accel_id(ents[j]->d_name) == id) {
+			fprintf(stderr, "%s/%s: accel id %ld is configured by "
+				"%s too\n", path, ents[i]->d_name, id,
+				ents[j]->d_name);
+			return 1;
+		}
+	return 0;
+}
+
 static int check_dir(const char *path, json_t *files, int json)
 {
 	struct dirent **ents;
@@ -503,11 +518,13 @@ static int check_dir(const char *path, json_t *files, int json)
 		if (id >= 0 && asprintf(&full, "%s/%s", path,
 					ents[i]->d_name) >= 0) {
 			bad += check_file(full, id, files, json);
+			bad += check_dup(ents, i, id, path);
 			seen++;
 			free(full);
 		}
-		free(ents[i]);
 	}
+	for (i = 0; i < n; i++)
+		free(ents[i]);
 	free(ents);
 	if (!seen)
 		fprintf(stderr, "qatrt: %s: no <name>_dev<N>.conf or .json "

@@ -98,8 +98,8 @@ now=$(date +%s)
 since=$(jq1 'claims[0].since_ns')
 near() { [ $(($1 - $2)) -le 1 ] && [ $(($2 - $1)) -le 30 ]; }
 check "claims --json: since is now-ish" near $((since / 1000000000)) "$now"
-kill -9 $hp
-wait $hp 2>/dev/null
+# (Braces: the shell's own "Killed" notice goes to /dev/null too.)
+{ kill -9 $hp; wait $hp; } 2>/dev/null
 exec {w}>&-
 # No retry: a SIGKILLed holder's claim is gone at once.
 run q claims --json
@@ -174,6 +174,12 @@ check "config check --json: good one" [ "$(jq1 'files[1].sections')" = 7 ]
 check "config check --json: error line" [ "$(jq1 'files[0].error.line')" = 3 ]
 check "config check --json: error column" [ "$(jq1 'files[0].error.column')" = 1 ]
 check "config check --json: accel id from the name" [ "$(jq1 'files[0].accel_id')" = 1 ]
+mkdir "$t/dup"
+cp "$conf/4xxx_dev0.conf" "$t/dup/a_dev0.conf"
+cp "$conf/4xxx_dev1.conf" "$t/dup/b_dev0.conf"
+run "$tool" config check "$t/dup"
+check "config check: one accel id twice: exit 1" [ $rc = 1 ]
+check "config check: one accel id twice: says so" grep -q "b_dev0.conf: accel id 0 is configured by a_dev0.conf too" "$t/err"
 printf '{"GENERAL": {"ServicesEnabled": "sym"}, "SSL": {"NumProcesses": 2,}}' >"$t/bad_dev0.json"
 run "$tool" config check "$t/bad_dev0.json"
 check "config check of bad JSON: exit 1" [ $rc = 1 ]
