@@ -193,6 +193,34 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 check "no claim left after the reload" claims_are 0
 
+# The provider waits too when its wait_ms parameter says so, and gives up
+# after that long when it is not -1.
+cat > "$t/prov-wait.cnf" <<EOF
+openssl_conf = init
+[init]
+providers = provs
+[provs]
+qatrt = qatrt_sect
+[qatrt_sect]
+module = $pdir/qatrt.so
+wait_ms = -1
+activate = 1
+EOF
+sed 's/^wait_ms = -1/wait_ms = 300/' "$t/prov-wait.cnf" > "$t/prov-wait300.cnf"
+for i in 1 2 3 4 5 6 7 8; do start_holder p$i E; done
+check "eight holders again" wait_for claims_are 8
+OPENSSL_CONF=$t/prov-wait300.cnf openssl dgst -sha256 -propquery provider=qatrt "$t/abc" >/dev/null 2>"$t/pw300.err"
+check "provider wait_ms 300 gives up: $(cat "$t/pw300.err")" grep -qi 'cannot claim a SHIM section: timed out' "$t/pw300.err"
+OPENSSL_CONF=$t/prov-wait.cnf openssl dgst -sha256 -r -propquery provider=qatrt "$t/abc" >"$t/pw.out" 2>"$t/pw.err" &
+pw=$!
+pids+=($pw)
+check "provider waits" wait_for log_has "$t/pw.err" 'waiting for one, in turn'
+finish_holder p3
+wait $pw
+check "provider got the freed section and digested" [ "$(cut -d' ' -f1 "$t/pw.out")" = "$(ref_digest "$t/abc")" ]
+for i in 1 2 4 5 6 7 8; do finish_holder p$i; done
+check "no claim left after the provider wait" claims_are 0
+
 # --- RESTARTING while a digest runs ----------------------------------------
 head -c $((3 << 20)) /dev/urandom > "$t/3m"
 for k in 0 1 2; do dd if="$t/3m" of="$t/part$k" bs=1M skip=$k count=1 status=none; done
