@@ -60,6 +60,8 @@ static const char usage_text[] =
 	"  --config PATH    device configuration (default: $QATRT_CONFIG, else "
 	QAT_RT_DEFAULT_CONFIG ")\n"
 	"  --registry PATH  shared registry (default: $QATRT_REGISTRY, else "
+	QAT_RT_SHARED_REGISTRY "\n"
+	"                   if " QAT_RT_SHARED_DIR " exists, else "
 	QAT_RT_DEFAULT_REGISTRY ")\n"
 	"  --dev N          device by accel id or PCI address\n"
 	"  --json           one JSON document on stdout (JSON Lines with "
