@@ -35,7 +35,7 @@ static struct {
 	char base[QAT_CFG_MAX_SECTION_LEN];
 	long wait_ms;
 	int verbose;
-	int inited;
+	int inited;             /* qcore_init()s not yet finished */
 	int forked;             /* a child that has not claimed its own yet */
 	struct qat_rt *rt;
 	struct qat_proc *proc;
@@ -206,7 +206,7 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
-	g.forked = g.inited;
+	g.forked = g.inited > 0;
 	pthread_mutex_unlock(&g.lock);
 }
 
@@ -234,8 +234,12 @@ int qcore_init(const char *who, const char *section, long wait_ms)
 	int ret = 0;
 
 	pthread_mutex_lock(&g.lock);
-	if (g.inited)
+	/* A provider loaded into several library contexts shares the one
+	 * claim; the last qcore_finish() ends it. */
+	if (g.inited) {
+		g.inited++;
 		goto out;
+	}
 	snprintf(g.who, sizeof(g.who), "%s", who);
 	g.verbose = getenv("QATRT_OSSL_VERBOSE") != NULL;
 	qat_set_log_fn(lib_log, NULL, g.verbose ? QAT_LOG_INFO : QAT_LOG_WARN);
@@ -271,11 +275,11 @@ out:
 void qcore_finish(void)
 {
 	pthread_mutex_lock(&g.lock);
-	if (g.inited) {
+	if (g.inited && !--g.inited) {
 		release();
 		qat_rt_close(g.rt);
 		g.rt = NULL;
-		g.inited = g.forked = 0;
+		g.forked = 0;
 	}
 	pthread_mutex_unlock(&g.lock);
 }

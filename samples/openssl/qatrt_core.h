@@ -35,7 +35,8 @@ struct qcore_sha {
  */
 int qcore_init(const char *who, const char *section, long wait_ms);
 
-/* Release the claim and the subscription, close the runtime. */
+/* Undo one successful qcore_init(); the last one releases the claim and
+ * the subscription and closes the runtime. */
 void qcore_finish(void);
 
 /* The claimed internal section ("SHIM_INT_3"), or NULL. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Run by tests/check-openssl.sh: load the qatrt provider from directory
- * argv[1], digest, fork; the child digests too (the provider claims the
+ * argv[1], digest, load and unload it in a second library context, fork;
+ * the child digests too (the provider claims the
  * child's own section on that first use), prints "child ready PID", waits
  * for EOF on stdin, digests once more. Every digest is checked. Exit 0
  * when parent and child both got the right digests.
@@ -32,7 +33,8 @@ static int digest_ok(const EVP_MD *md)
 
 int main(int argc, char **argv)
 {
-	OSSL_PROVIDER *prov;
+	OSSL_PROVIDER *prov, *prov2;
+	OSSL_LIB_CTX *other;
 	EVP_MD *md;
 	char buf[64];
 	int status, ok;
@@ -46,6 +48,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fork_digest: no qatrt SHA-256 in the parent\n");
 		return 1;
 	}
+	/* The provider in a second library context, then out of it again:
+	 * the first context's claim stays (the script checks the parent's). */
+	other = OSSL_LIB_CTX_new();
+	if (!other || !OSSL_PROVIDER_set_default_search_path(other, argv[1]) ||
+	    !(prov2 = OSSL_PROVIDER_load(other, "qatrt"))) {
+		fprintf(stderr, "fork_digest: no qatrt in a second context\n");
+		return 1;
+	}
+	OSSL_PROVIDER_unload(prov2);
+	OSSL_LIB_CTX_free(other);
+	if (!digest_ok(md))
+		return 1;
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
