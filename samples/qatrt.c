@@ -32,6 +32,7 @@ struct args {
 	const char *config;     /* --config, else the library's default */
 	const char *registry;   /* --registry, else the library's default */
 	const char *dev;        /* --dev: accel id or PCI address */
+	const char *pci_ids;    /* --pci-ids: extra accelerator ids */
 	int json, follow, verbose;
 	char **words;           /* the command and its operands */
 	int nwords;
@@ -64,6 +65,7 @@ static const char usage_text[] =
 	"                   if " QAT_RT_SHARED_DIR " exists, else "
 	QAT_RT_DEFAULT_REGISTRY ")\n"
 	"  --dev N          device by accel id or PCI address\n"
+	"  --pci-ids LIST   also treat vvvv:dddd[,...] as accelerators\n"
 	"  --json           one JSON document on stdout (JSON Lines with "
 	"--follow)\n"
 	"  --follow         with events: keep printing until interrupted\n"
@@ -148,6 +150,7 @@ static struct qat_rt *rt_open(const struct args *a, int *err)
 		.sz = sizeof(o),
 		.config_path = a->config,
 		.registry_path = a->registry,
+		.pci_ids = a->pci_ids,
 	};
 	struct qat_rt *rt = NULL;
 
@@ -677,6 +680,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "config", required_argument, NULL, 'c' },
 		{ "registry", required_argument, NULL, 'r' },
 		{ "dev", required_argument, NULL, 'd' },
+		{ "pci-ids", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -691,6 +695,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'c': a->config = optarg; break;
 		case 'r': a->registry = optarg; break;
 		case 'd': a->dev = optarg; break;
+		case 'p': a->pci_ids = optarg; break;
 		case 'j': a->json = 1; break;
 		case 'f': a->follow = 1; break;
 		case 'v': a->verbose = 1; break;
@@ -803,7 +808,7 @@ int main(int argc, char **argv)
 	qat_set_log_fn(log_stderr, NULL, a.verbose ? QAT_LOG_INFO :
 			QAT_LOG_WARN);
 	if (!strcmp(a.words[0], "bind") || !strcmp(a.words[0], "unbind"))
-		return tool_bind(a.words[0][0] == 'u', a.words + 1,
+		return tool_bind(a.words[0][0] == 'u', a.pci_ids, a.words + 1,
 				 a.nwords - 1);
 	rt = rt_open(&a, &ret);
 	if (!rt)

@@ -71,7 +71,7 @@ static void link_base(const char *addr, const char *name, char *out,
 }
 
 /* The QAT functions the library finds, as "dddd:bb:dd.f" strings. */
-static int qat_functions(char (**out)[16])
+static int qat_functions(const char *pci_ids, char (**out)[16])
 {
 	char dir[] = "/tmp/qatrt-bind-XXXXXX";
 	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_SIM };
@@ -83,6 +83,7 @@ static int qat_functions(char (**out)[16])
 	if (!mkdtemp(dir))
 		return -errno;
 	o.config_path = dir;
+	o.pci_ids = pci_ids;
 	o.registry_path = dir; /* never used: no claim, no event */
 	ret = qat_rt_open(&o, &rt);
 	rmdir(dir);
@@ -224,7 +225,7 @@ static int known(char (*fns)[16], int n, const char *addr)
 	return 0;
 }
 
-int tool_bind(int unbind, char **addrs, int naddrs)
+int tool_bind(int unbind, const char *pci_ids, char **addrs, int naddrs)
 {
 	const char *verb = unbind ? "unbind" : "bind";
 	char (*fns)[16] = NULL;
@@ -235,7 +236,7 @@ int tool_bind(int unbind, char **addrs, int naddrs)
 			PCI_DEVS "/*/driver_override\n", verb);
 		return 1;
 	}
-	n = qat_functions(&fns);
+	n = qat_functions(pci_ids, &fns);
 	if (n < 0) {
 		fprintf(stderr, "qatrt: cannot list the QAT functions: %s\n",
 			qat_strerror(n));
