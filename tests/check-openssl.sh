@@ -109,6 +109,15 @@ finish_holder() { # name: EOF on its input, then its exit status
 	wait "$p"
 }
 empty_sha=$(ref_digest "$t/empty")
+finish_all() { # prefix: end holders prefix1..8 (empty input), check them
+	local i
+	for i in 1 2 3 4 5 6 7 8; do
+		finish_holder $1$i
+		rc=$?
+		check "$1$i exits 0: $(cat "$t/$1$i.err")" [ $rc = 0 ]
+		check "$1$i digest" [ "$(cut -d' ' -f1 "$t/$1$i.out")" = "$empty_sha" ]
+	done
+}
 for i in 1 2 3 4 5 6 7 8; do
 	[ $i -le 4 ] && start_holder h$i E || start_holder h$i P
 done
@@ -135,11 +144,7 @@ for m in E P; do
 	check "a ninth ($m) says why: $(head -3 "$t/ninth.err")" \
 		grep -q 'no free SHIM section: all are held by other processes' "$t/ninth.err"
 done
-for i in 1 2 3 4 5 6 7 8; do
-	finish_holder h$i
-	check "holder $i exits 0" [ $? = 0 ]
-	check "holder $i digest" [ "$(cut -d' ' -f1 "$t/h$i.out")" = "$empty_sha" ]
-done
+finish_all h
 check "no claim left once they exit" claims_are 0
 
 # --- reload, as nginx does it ----------------------------------------------
@@ -186,11 +191,7 @@ for i in 1 2 3 4 5 6 7 8; do
 		check "new worker $j still waits after old $i left" [ -z "$(section_of "$pj")" ]
 	done
 done
-for i in 1 2 3 4 5 6 7 8; do
-	finish_holder new$i
-	check "new worker $i exits 0: $(cat "$t/new$i.err")" [ $? = 0 ]
-	check "new worker $i digest" [ "$(cut -d' ' -f1 "$t/new$i.out")" = "$empty_sha" ]
-done
+finish_all new
 check "no claim left after the reload" claims_are 0
 
 # The provider waits too when its wait_ms parameter says so, and gives up
@@ -272,7 +273,8 @@ check "fork: parent and child hold distinct sections: $table" \
 check "fork: the child's claim is logged" log_has "$t/f.err" 'forked child: claimed its own section'
 exec {w}>&-
 wait $fp
-check "fork: parent and child digests right: $(cat "$t/f.err")" [ $? = 0 ]
+rc=$?
+check "fork: parent and child digests right: $(cat "$t/f.err")" [ $rc = 0 ]
 check "no claim left after fork" claims_are 0
 
 echo "openssl: $pass passed, $fail failed"
