@@ -57,17 +57,15 @@ check "SECTION control is used: $out" grep -q 'cannot claim a NOPE section' <<<"
 out=$(QAT_SECTION_NAME=SSL QATRT_CONFIG=$top/samples/conf QATRT_REGISTRY=$t/reg-ssl QATRT_OSSL_VERBOSE=1 \
 	openssl engine -t -pre SO_PATH:"$eng" -pre LOAD dynamic 2>&1)
 check "QAT_SECTION_NAME is used: $out" grep -q 'claimed SSL_INT_0' <<<"$out"
-cat > "$t/prov-ssl.cnf" <<EOF
-openssl_conf = init
-[init]
-providers = provs
-[provs]
-qatrt = qatrt_sect
-[qatrt_sect]
-module = $pdir/qatrt.so
-section = SSL
-activate = 1
-EOF
+# An openssl.cnf loading the provider with the given parameter lines.
+prov_cnf() { # file, "key = value"...
+	local f=$1
+	shift
+	printf 'openssl_conf = init\n[init]\nproviders = provs\n[provs]\n' > "$f"
+	printf 'qatrt = qatrt_sect\n[qatrt_sect]\nmodule = %s\n' "$pdir/qatrt.so" >> "$f"
+	printf '%s\n' "$@" "activate = 1" >> "$f"
+}
+prov_cnf "$t/prov-ssl.cnf" "section = SSL"
 out=$(OPENSSL_CONF=$t/prov-ssl.cnf QATRT_CONFIG=$top/samples/conf QATRT_REGISTRY=$t/reg-ssl QATRT_OSSL_VERBOSE=1 \
 	openssl list -providers 2>&1)
 check "provider parameter section: $out" grep -q 'claimed SSL_INT_0' <<<"$out"
@@ -196,18 +194,8 @@ check "no claim left after the reload" claims_are 0
 
 # The provider waits too when its wait_ms parameter says so, and gives up
 # after that long when it is not -1.
-cat > "$t/prov-wait.cnf" <<EOF
-openssl_conf = init
-[init]
-providers = provs
-[provs]
-qatrt = qatrt_sect
-[qatrt_sect]
-module = $pdir/qatrt.so
-wait_ms = -1
-activate = 1
-EOF
-sed 's/^wait_ms = -1/wait_ms = 300/' "$t/prov-wait.cnf" > "$t/prov-wait300.cnf"
+prov_cnf "$t/prov-wait.cnf" "wait_ms = -1"
+prov_cnf "$t/prov-wait300.cnf" "wait_ms = 300"
 for i in 1 2 3 4 5 6 7 8; do start_holder p$i E; done
 check "eight holders again" wait_for claims_are 8
 OPENSSL_CONF=$t/prov-wait300.cnf openssl dgst -sha256 -propquery provider=qatrt "$t/abc" >/dev/null 2>"$t/pw300.err"
