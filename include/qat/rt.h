@@ -21,8 +21,19 @@ extern "C" {
  * $QATRT_CONFIG name one (an empty value counts as none). */
 #define QAT_RT_DEFAULT_CONFIG "/etc/qatrt/"
 /* Default registry path, used when neither the options nor
- * $QATRT_REGISTRY name one. */
+ * $QATRT_REGISTRY name one and QAT_RT_SHARED_DIR does not exist. */
 #define QAT_RT_DEFAULT_REGISTRY "/dev/shm/qatrt"
+/*
+ * The host-wide shared registry. When the directory QAT_RT_SHARED_DIR
+ * exists (the packages create it at boot: group qat, mode 2770) and
+ * neither the options nor $QATRT_REGISTRY name a registry, the registry
+ * is QAT_RT_SHARED_REGISTRY and files this process creates get mode 0660
+ * (unless registry_mode says otherwise), so that every member of the
+ * directory's group shares claims and events. Users outside the group
+ * get -EACCES from the first call that uses the registry.
+ */
+#define QAT_RT_SHARED_DIR "/run/qatrt"
+#define QAT_RT_SHARED_REGISTRY "/run/qatrt/registry"
 
 struct qat_rt_opts {
 	size_t sz;               /* sizeof(struct qat_rt_opts) */
@@ -41,10 +52,12 @@ struct qat_rt_opts {
 	/*
 	 * Base path of the host-wide shared registry. Every process that
 	 * should see the same claims and events uses the same path. NULL:
-	 * $QATRT_REGISTRY, else QAT_RT_DEFAULT_REGISTRY.
+	 * $QATRT_REGISTRY, else QAT_RT_SHARED_REGISTRY when QAT_RT_SHARED_DIR
+	 * exists, else QAT_RT_DEFAULT_REGISTRY.
 	 */
 	const char *registry_path;
-	/* File mode for a registry this process creates; 0 means 0600. */
+	/* File mode for a registry this process creates; 0 means 0600
+	 * (0660 for the shared registry under QAT_RT_SHARED_DIR). */
 	unsigned int registry_mode;
 	unsigned int flags;      /* QAT_RT_* */
 	/*

@@ -155,6 +155,18 @@ QAT_API int qat_state_fd(const struct qat_state_sub *sub);
 QAT_API int qat_state_read(struct qat_state_sub *sub,
 			   struct qat_state_event *ev);
 
+/*
+ * The events the registry still keeps (at most QAT_STATE_RING_EVENTS), read
+ * without subscribing: the `max` most recent of them, oldest first, into
+ * evs[0..max-1] (evs may be NULL when max is 0). A record overwritten while
+ * it is read is left out. For a tool showing recent history; to miss
+ * nothing from now on, subscribe first and drop what you already saw by
+ * seq. Returns the number of events copied, -EINVAL for bad arguments,
+ * -EPROTO for a corrupt segment, or a registry error.
+ */
+QAT_API int qat_state_recent(struct qat_rt *rt, struct qat_state_event *evs,
+			     unsigned int max);
+
 /* The same, filling the kernel's record layout. */
 QAT_API int qat_state_read_adf(struct qat_state_sub *sub,
 			       struct qat_adf_state *st);
