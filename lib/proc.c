@@ -58,8 +58,8 @@ static int plan_usable(const struct qat_rt *rt, const struct proc_plan *p)
 {
 	unsigned int i;
 
-	for (i = 0; i < p->ncand; i++)
-		if (rt->devs[p->cand[i].dev]->info.started)
+	for (i = 0; i < p->nrun; i++)
+		if (rt->devs[p->run[i].dev]->info.started)
 			return 0;
 	qat_err("section %s has no process sections on a started device "
 		"(is NumProcesses set?)", p->base);
@@ -70,50 +70,43 @@ static int plan_usable(const struct qat_rt *rt, const struct proc_plan *p)
 static int try_once(struct proc_reg *reg, const struct proc_plan *p,
 		    struct qat_proc *h, const struct proc_ticket *t)
 {
-	const struct qat_rt *rt = reg->rt;
-	unsigned int i;
 	int ret;
 
 	if (!proc_queue_my_turn(reg, p->base, t))
 		return 0;
-	for (i = 0; i < p->ncand; i++) {
-		struct qat_dev *dev = rt->devs[p->cand[i].dev];
-
-		if (!dev->info.started)
-			continue;
-		ret = proc_slot_try_take(reg, h, p->cand[i].slot,
-					 dev->info.accel_id);
-		if (ret > 0) {
-			h->dev = dev;
-			memcpy(h->name, reg->slot_name[h->slot],
-			       strlen(reg->slot_name[h->slot]) + 1);
-		}
-		if (ret)
-			return ret;
-	}
-	return 0;
+	ret = proc_take_first(reg, h, p);
+	if (ret > 0)
+		memcpy(h->name, reg->slot_name[h->slot],
+		       strlen(reg->slot_name[h->slot]) + 1);
+	return ret;
 }
 
-static uint64_t mono_ms(void)
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Milliseconds to sleep next; 0 when the deadline passed. */
-static int wait_ms(int timeout_ms, uint64_t start)
+/*
+ * Nanoseconds to sleep next: up to the deadline (never rounded, so the
+ * call never gives up early), at most PROC_POLL_MS; 0 once the deadline
+ * passed; -1 for no bound (waiting for ever without the poll).
+ */
+static int64_t wait_ns(int timeout_ms, uint64_t start)
 {
-	uint64_t spent;
+	const int64_t poll = qat_proc_test_no_poll ? -1 :
+			     (int64_t)PROC_POLL_MS * 1000000;
+	uint64_t spent, left;
 
 	if (timeout_ms < 0)
-		return PROC_POLL_MS;
-	spent = mono_ms() - start;
-	if (spent >= (uint64_t)timeout_ms)
+		return poll;
+	spent = mono_ns() - start;
+	if (spent >= (uint64_t)timeout_ms * 1000000u)
 		return 0;
-	spent = (uint64_t)timeout_ms - spent;
-	return spent < PROC_POLL_MS ? (int)spent : PROC_POLL_MS;
+	left = (uint64_t)timeout_ms * 1000000u - spent;
+	return poll >= 0 && (uint64_t)poll < left ? poll : (int64_t)left;
 }
 
 /*
@@ -133,9 +126,9 @@ static int locked_round(struct proc_reg *reg, const struct proc_plan *p,
 	*seq = proc_wake_seq(reg);
 	ret = try_once(reg, p, h, t->have ? t : NULL);
 	if (ret == 0 && wait && !t->have)
-		proc_queue_enter(reg, h, p->base, t); /* full: poll unqueued */
+		proc_queue_enter(reg, p->base, t); /* full: poll unqueued */
 	if (ret != 0 && t->have) {
-		proc_queue_leave(reg, h, t);
+		proc_queue_leave(reg, t);
 		left = 1;
 	}
 	proc_seg_unlock(reg);
@@ -144,8 +137,7 @@ static int locked_round(struct proc_reg *reg, const struct proc_plan *p,
 	return ret;
 }
 
-static int give_up(struct proc_reg *reg, struct qat_proc *h,
-		   struct proc_ticket *t)
+static int give_up(struct proc_reg *reg, struct proc_ticket *t)
 {
 	int ret;
 
@@ -154,7 +146,7 @@ static int give_up(struct proc_reg *reg, struct qat_proc *h,
 	ret = proc_seg_lock(reg);
 	if (ret)
 		return ret;
-	proc_queue_leave(reg, h, t);
+	proc_queue_leave(reg, t);
 	proc_seg_unlock(reg);
 	proc_wake(reg);
 	return -ETIMEDOUT;
@@ -163,10 +155,11 @@ static int give_up(struct proc_reg *reg, struct qat_proc *h,
 static int acquire_loop(struct proc_reg *reg, const struct proc_plan *p,
 			struct qat_proc *h, const struct qat_proc_opts *o)
 {
-	int wait = !!(o->flags & QAT_PROC_WAIT), ret, ms;
+	int wait = !!(o->flags & QAT_PROC_WAIT), ret;
 	struct proc_ticket t = { 0 };
-	uint64_t start = mono_ms();
+	uint64_t start = mono_ns();
 	uint32_t seq;
+	int64_t ns;
 
 	for (;;) {
 		ret = locked_round(reg, p, h, &t, wait, &seq);
@@ -176,11 +169,11 @@ static int acquire_loop(struct proc_reg *reg, const struct proc_plan *p,
 			return ret;
 		if (!wait)
 			return -EAGAIN;
-		ms = wait_ms(o->timeout_ms, start);
-		if (!ms)
-			return give_up(reg, h, &t);
+		ns = wait_ns(o->timeout_ms, start);
+		if (!ns)
+			return give_up(reg, &t);
 		/* Woken by releases; the poll catches holders that died. */
-		proc_wait(reg, seq, ms);
+		proc_wait(reg, seq, ns);
 	}
 }
 
@@ -215,8 +208,8 @@ QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,
 		return ret;
 	ret = acquire_loop(reg, plan, h, &o);
 	if (ret) {
-		/* Not queued and holding nothing, unless an error struck. */
-		proc_handle_put(h, ret == -EAGAIN || ret == -ETIMEDOUT);
+		/* Not queued and holding nothing. */
+		proc_handle_put(h);
 		return ret;
 	}
 	proc_handle_held(h);
@@ -247,10 +240,9 @@ QAT_API int qat_proc_release(struct qat_proc *p)
 	ret = proc_handle_begin_release(p);
 	if (ret)
 		return ret;
-	ret = proc_slot_free(reg, p);
+	proc_slot_free(reg, p); /* a failure is logged; nothing to undo */
 	proc_wake(reg);
-	/* An fd whose unlock failed is closed, which drops the lock. */
-	proc_handle_put(p, ret == 0);
+	proc_handle_put(p);
 	return 0;
 }
 

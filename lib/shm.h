@@ -8,6 +8,13 @@
  * into place, so a process that opens the path always sees an initialised
  * segment, and of two processes starting together exactly one creates it.
  * The segment is untrusted input: callers bounds-check what they read.
+ *
+ * Trust: a file is used only when no one outside the sharing set could
+ * have written it: a regular file (not a symlink), not writable by others,
+ * owned by the caller or root, and group-writable only for a group the
+ * caller belongs to. When the runtime says a group shares the registry
+ * (group_shared), the owner may be any user but the file's group must be
+ * that group and the mode must give others nothing.
  */
 #ifndef QAT_SHM_H
 #define QAT_SHM_H
@@ -15,6 +22,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct qat_shm_hdr {
 	uint64_t magic;        /* per segment kind */
@@ -31,6 +39,7 @@ struct qat_shm {
 	int fd;                /* O_CLOEXEC; the open file description */
 	struct qat_shm_hdr *hdr;
 	size_t size;
+	char *path;            /* for log lines */
 };
 
 struct qat_shm_params {
@@ -43,12 +52,16 @@ struct qat_shm_params {
 	/* Fill the bytes after the header of a new segment; 0 or -errno. */
 	int (*init)(void *base, size_t size, void *arg);
 	void *arg;
+	int group_shared;      /* the registry is shared by group `gid` */
+	gid_t gid;
 };
 
 /*
  * Open the segment at p->path, creating it when absent. Returns 0, or
  * -ELOOP when the path is a symlink, -EPERM when it is not a regular file
- * or is writable by others, -EPROTO when its header is not of this magic,
+ * (a directory, socket, FIFO, device...) or fails the trust rule above
+ * (logged, saying why), -ENOENT when its directory does not exist (logged),
+ * -EPROTO when its header is not of this magic,
  * version or size (a corrupt or foreign file), -ESTALE when it was made for
  * another configuration (fingerprint; checked before the size, so a segment
  * sized from another configuration is -ESTALE), or an errno from the system.
@@ -59,10 +72,29 @@ int qat_shm_open(const struct qat_shm_params *p, struct qat_shm *out);
 void qat_shm_close(struct qat_shm *shm);
 
 /*
+ * Validate a file already open at p->path against the trust rule above:
+ * 0 or -EPERM (logged). For other files of a registry (lock files).
+ */
+int qat_shm_trusted(const struct qat_shm_params *p, int fd);
+
+/*
  * Take the segment's lock. When the previous holder died holding it, call
  * repair(base, arg) under the lock to restore the invariants, then mark
- * the lock consistent. Returns 0, or -ENOTRECOVERABLE.
+ * the lock consistent.
+ *
+ * The lock word lives in a file other processes write, so the wait is
+ * bounded: when the word keeps naming the same owner thread for
+ * SHM_LOCK_CHECK_MS and no such thread exists (a forged word, or an owner
+ * in a state the kernel never cleaned up), the lock is taken over as if
+ * its owner had died (then repaired, as above); when it names a thread
+ * that exists for SHM_LOCK_GIVEUP_MS, the call gives up. Owners are told
+ * apart by thread id, so processes sharing a registry must share a pid
+ * namespace for the take-over to be right (otherwise the lock is only
+ * ever waited for, up to the bound).
+ * Returns 0, -EPROTO when it gave up (logged), or -ENOTRECOVERABLE.
  */
+#define SHM_LOCK_CHECK_MS 200
+#define SHM_LOCK_GIVEUP_MS 2000
 int qat_shm_lock(struct qat_shm *shm, void (*repair)(void *base, void *arg),
 		 void *arg);
 void qat_shm_unlock(struct qat_shm *shm);

@@ -100,6 +100,8 @@ int qat_state_seg_params(struct qat_rt *rt, struct qat_shm_params *p,
 		.size = sizeof(struct st_seg),
 		.fingerprint = 0,
 		.mode = rt->registry_mode,
+		.group_shared = !!(rt->flags & QAT_RT_REGISTRY_GROUP),
+		.gid = (gid_t)rt->registry_gid,
 	};
 	*path_out = path;
 	return 0;
