@@ -207,12 +207,12 @@ static uint64_t now_ns(clockid_t clk)
 }
 
 /*
- * Try to claim `slot` for h. 1 when claimed, 0 when a live claim holds
- * it, -errno. `dead` says the table marks it taken: then its holder died
- * and taking it over is the point.
+ * Try to claim `slot`, which the bitmap says is free, for h. 1 when
+ * claimed, 0 when a live claim holds it after all, -errno. A slot still
+ * marked TAKEN belonged to a process that died outside the lock.
  */
 static int slot_take(struct proc_reg *reg, struct qat_proc *h, uint32_t slot,
-		     const struct qat_dev *dev, int dead)
+		     const struct qat_dev *dev)
 {
 	struct proc_slot *s = &reg->seg->slots[slot];
 	int ret = slot_lockop(reg, slot, F_WRLCK);
@@ -223,7 +223,7 @@ static int slot_take(struct proc_reg *reg, struct qat_proc *h, uint32_t slot,
 	}
 	if (ret)
 		return ret;
-	if (dead || load_acq(&s->state) != PROC_SLOT_FREE) {
+	if (load_acq(&s->state) != PROC_SLOT_FREE) {
 		reg->seg->reclaims++;
 		qat_dbg("%s: taking %s back from dead pid %d", reg->path,
 			reg->slot_name[slot], (int)s->pid);
@@ -255,7 +255,7 @@ static int take_free(struct proc_reg *reg, struct qat_proc *h,
 		if (!dev->info.started)
 			continue;
 		while (left && (i = first_clear(reg->seg, at, left)) >= 0) {
-			ret = slot_take(reg, h, (uint32_t)i, dev, 0);
+			ret = slot_take(reg, h, (uint32_t)i, dev);
 			if (ret) {
 				*got = dev;
 				return ret;
@@ -267,31 +267,36 @@ static int take_free(struct proc_reg *reg, struct qat_proc *h,
 	return 0;
 }
 
-/* No name looks free: look for one whose holder died, in search order. */
-static int take_dead(struct proc_reg *reg, struct qat_proc *h,
-		     const struct proc_plan *p, const struct qat_dev **got)
+/*
+ * No name looks free: clear the marks of every name of plan p whose
+ * holder died, so that the search finds them, in order, this time and the
+ * next (one sweep, not one per acquire). Returns how many it cleared.
+ */
+static unsigned int sweep_dead(struct proc_reg *reg, const struct proc_plan *p)
 {
-	unsigned int r;
+	struct proc_seg *seg = reg->seg;
+	unsigned int r, n = 0;
 	uint32_t i;
-	int ret;
 
 	for (r = 0; r < p->nrun; r++) {
 		const struct proc_run *run = &p->run[r];
-		const struct qat_dev *dev = reg->rt->devs[run->dev];
 
-		if (!dev->info.started)
-			continue;
 		for (i = run->first; i < run->first + run->n; i++) {
-			if (slot_held(reg, i) != 0)
-				continue; /* alive, or cannot tell */
-			ret = slot_take(reg, h, i, dev, 1);
-			if (ret) {
-				*got = dev;
-				return ret;
-			}
+			if (!(__atomic_load_n(&seg->taken[i / 64],
+					      __ATOMIC_ACQUIRE) &
+			      (1ull << (i % 64))) ||
+			    slot_held(reg, i) != 0)
+				continue; /* free, alive, or cannot tell */
+			seg->reclaims++;
+			qat_dbg("%s: %s of dead pid %d is free again",
+				reg->path, reg->slot_name[i],
+				(int)seg->slots[i].pid);
+			store_rel(&seg->slots[i].state, PROC_SLOT_FREE);
+			bit_clear(seg, i);
+			n++;
 		}
 	}
-	return 0;
+	return n;
 }
 
 /*
@@ -305,8 +310,8 @@ int proc_take_first(struct proc_reg *reg, struct qat_proc *h,
 	const struct qat_dev *dev = NULL;
 	int ret = take_free(reg, h, p, &dev);
 
-	if (!ret)
-		ret = take_dead(reg, h, p, &dev);
+	if (!ret && sweep_dead(reg, p))
+		ret = take_free(reg, h, p, &dev);
 	if (ret > 0)
 		h->dev = (struct qat_dev *)dev;
 	return ret;

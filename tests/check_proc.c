@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -16,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -538,6 +541,70 @@ START_TEST(wait_times_out)
 }
 END_TEST
 
+/* Never -ETIMEDOUT before timeout_ms, measured to the nanosecond (the
+ * clock used to be cut to whole milliseconds: 17 asked, 16 waited). */
+START_TEST(timeout_never_early)
+{
+	volatile int *ready = shared(sizeof(int));
+	struct qat_proc *p = NULL;
+	struct timespec a, b;
+	struct qat_rt *rt;
+	int64_t ns;
+	pid_t pid;
+	int i;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	pid = holder(rt, END_RELEASE, 20000, ready);
+	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	for (i = 0; i < 30; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		ck_assert_int_eq(try_take(rt, 1, 17, &p), -ETIMEDOUT);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ns = (int64_t)(b.tv_sec - a.tv_sec) * 1000000000 +
+		     (b.tv_nsec - a.tv_nsec);
+		ck_assert_msg(ns >= 17000000, "gave up after %lld ns",
+			      (long long)ns);
+	}
+	kill(pid, SIGKILL);
+	qt_reap(pid);
+	qat_rt_close(rt);
+	munmap((void *)ready, sizeof(int));
+}
+END_TEST
+
+/*
+ * With the 10 ms safety-net poll off, only the release's wakeup can end
+ * the wait: a release that forgets to wake fails this test (the waiter
+ * then times out), where the poll would hide it.
+ */
+START_TEST(release_wakes_without_poll)
+{
+	volatile int *ready = shared(sizeof(int));
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	uint64_t t0, dt;
+	pid_t pid;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	pid = holder(rt, END_RELEASE, 300, ready);
+	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	qat_proc_test_no_poll = 1;
+	t0 = now_ms();
+	ck_assert_int_eq(try_take(rt, 1, 4000, &p), 0);
+	dt = now_ms() - t0;
+	qat_proc_test_no_poll = 0;
+	ck_assert_int_eq(get_int(ready), 2); /* it was the release */
+	ck_assert_msg(dt < 3000, "woke after %llu ms", (unsigned long long)dt);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	kill(pid, SIGKILL);
+	qt_reap(pid);
+	qat_rt_close(rt);
+	munmap((void *)ready, sizeof(int));
+}
+END_TEST
+
 struct order {
 	volatile int next;
 	int who[8];
@@ -833,6 +900,194 @@ START_TEST(symlink_refused)
 	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -ELOOP);
 	ck_assert_int_eq(access(target, F_OK), -1); /* nothing made there */
+	qat_rt_close(rt);
+}
+END_TEST
+
+/* Flip byte `off` of `path` (XOR 0xff). */
+static void flip_byte(const char *path, off_t off)
+{
+	unsigned char b;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &b, 1, off), 1);
+	b ^= 0xff;
+	ck_assert_int_eq(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+}
+
+/*
+ * Bytes 40..42 are the robust mutex's lock word: flipped, it names an
+ * owner thread that does not exist (or an unrelated one). Acquire and
+ * list must come back, repaired or -EPROTO, with a log line, in bounded
+ * time (the suite's timeout catches a hang).
+ */
+START_TEST(corrupt_lock_word_bounded)
+{
+	static const off_t bytes[] = { 40, 41, 42 };
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	uint64_t t0, dt;
+	unsigned int i;
+	int ret;
+
+	ck_assert_uint_eq(offsetof(struct qat_shm_hdr, lock), 40);
+	ssl_conf(0, NULL, 2, NULL);
+	for (i = 0; i < 3; i++) {
+		unlink(reg_file);
+		rt = qt_rt_open(qt_dir);
+		ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0); /* makes it */
+		qat_rt_close(rt);
+		flip_byte(reg_file, bytes[i]);
+		rt = qt_rt_open(qt_dir);
+		log_hits = 0;
+		qat_set_log_fn(log_cb, NULL, QAT_LOG_WARN);
+		t0 = now_ms();
+		ret = qat_proc_acquire(rt, "SSL", NULL, &p);
+		dt = now_ms() - t0;
+		qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+		ck_assert_msg(ret == 0 || ret == -EPROTO, "byte %d: %s",
+			      (int)bytes[i], qat_strerror(ret));
+		ck_assert_msg(dt < SHM_LOCK_GIVEUP_MS + 2000,
+			      "byte %d: %llu ms", (int)bytes[i],
+			      (unsigned long long)dt);
+		ck_assert_int_ge(log_hits, 1);
+		if (ret == 0) { /* repaired: the registry works again */
+			ck_assert_str_eq(qat_proc_name(p), "SSL_INT_0");
+			ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 1);
+			ck_assert_int_eq(qat_proc_release(p), 0);
+			ck_assert_uint_ge(seg_repairs(), 1);
+		}
+		qat_rt_close(rt);
+	}
+}
+END_TEST
+
+/* A directory or a socket at the registry path: -EPERM, as documented,
+ * whatever open() says (EISDIR, ENXIO). */
+START_TEST(not_a_regular_file)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	int fd;
+
+	ssl_conf(0, NULL, 1, NULL);
+	ck_assert_int_eq(mkdir(reg_file, 0700), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), -EPERM);
+	qat_rt_close(rt);
+	ck_assert_int_eq(rmdir(reg_file), 0);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(strlen(reg_file), sizeof(a.sun_path));
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", reg_file);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	ck_assert_ptr_null(p);
+	qat_rt_close(rt);
+	close(fd);
+	unlink(reg_file);
+
+	ck_assert_int_eq(mkfifo(reg_file, 0600), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_rt_close(rt);
+}
+END_TEST
+
+/* Root only (registered only then): files owned by someone else. */
+START_TEST(foreign_owner_refused)
+{
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0);
+	qat_rt_close(rt);
+	ck_assert_int_eq(chown(reg_file, 65534, 65534), 0); /* nobody */
+	rt = qt_rt_open(qt_dir);
+	log_hits = 0;
+	log_last[0] = '\0';
+	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	ck_assert_int_ge(log_hits, 1);
+	ck_assert_ptr_nonnull(strstr(log_last, "owned by uid 65534"));
+	ck_assert_ptr_null(p);
+	qat_rt_close(rt);
+	/* Root's own file, group-writable by a group root is not in. */
+	ck_assert_int_eq(chown(reg_file, 0, 54321), 0);
+	ck_assert_int_eq(chmod(reg_file, 0660), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_rt_close(rt);
+	/* Back to root's: accepted again. */
+	ck_assert_int_eq(chown(reg_file, 0, 0), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	qat_rt_close(rt);
+}
+END_TEST
+
+static int group_open(unsigned int gid, struct qat_rt **rt)
+{
+	struct qat_rt_opts o = { .sz = sizeof(o) };
+	char reg[4200];
+
+	snprintf(reg, sizeof(reg), "%s/registry", qt_dir);
+	o.config_path = qt_dir;
+	o.registry_path = reg;
+	o.flags = QAT_RT_NO_PCI | QAT_RT_REGISTRY_GROUP;
+	o.registry_gid = gid;
+	return qat_rt_open(&o, rt);
+}
+
+/* Root only: a registry shared by a group, made by another member. */
+START_TEST(group_shared_registry)
+{
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	struct stat st;
+
+	ssl_conf(0, NULL, 1, NULL);
+	/* Made with the group option: given to the group, mode 0660. */
+	ck_assert_int_eq(group_open(54321, &rt), 0);
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0);
+	qat_rt_close(rt);
+	ck_assert_int_eq(stat(reg_file, &st), 0);
+	ck_assert_uint_eq(st.st_gid, 54321);
+	ck_assert_uint_eq(st.st_mode & 0777, 0660);
+	/* Another member made it: any owner will do with the option... */
+	ck_assert_int_eq(chown(reg_file, 65534, 54321), 0);
+	ck_assert_int_eq(group_open(54321, &rt), 0);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	qat_rt_close(rt);
+	/* ...but not without it, */
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_rt_close(rt);
+	/* nor for another group, */
+	ck_assert_int_eq(group_open(54322, &rt), 0);
+	log_last[0] = '\0';
+	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	ck_assert_ptr_nonnull(strstr(log_last, "sharing group"));
+	qat_rt_close(rt);
+	/* nor with any bit for others. */
+	ck_assert_int_eq(chmod(reg_file, 0664), 0);
+	p = NULL;
+	ck_assert_int_eq(group_open(54321, &rt), 0);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	ck_assert_ptr_null(p);
 	qat_rt_close(rt);
 }
 END_TEST
@@ -1181,6 +1436,8 @@ Suite *proc_suite(void)
 	tcase_add_test(waiting, fifo_among_waiters);
 	tcase_add_test(waiting, fifo_skips_a_dead_waiter);
 	tcase_add_test(waiting, newcomer_waits_its_turn);
+	tcase_add_test(waiting, timeout_never_early);
+	tcase_add_test(waiting, release_wakes_without_poll);
 	suite_add_tcase(s, waiting);
 
 	tcase_add_checked_fixture(crash, setup, qt_dir_teardown);
@@ -1192,6 +1449,16 @@ Suite *proc_suite(void)
 	tcase_add_test(file, other_configuration_refused);
 	tcase_add_test(file, corrupt_registry_refused);
 	tcase_add_test(file, symlink_refused);
+	tcase_add_test(file, corrupt_lock_word_bounded);
+	tcase_add_test(file, not_a_regular_file);
+	if (geteuid() == 0) {
+		tcase_add_test(file, foreign_owner_refused);
+		tcase_add_test(file, group_shared_registry);
+	} else {
+		fprintf(stderr, "proc: foreign_owner_refused and "
+			"group_shared_registry skipped: they need root "
+			"(chown)\n");
+	}
 	suite_add_tcase(s, file);
 
 	tcase_add_checked_fixture(forks, setup, qt_dir_teardown);
