@@ -107,6 +107,20 @@ int qat_state_seg_params(struct qat_rt *rt, struct qat_shm_params *p,
 	return 0;
 }
 
+int qat_state_wake_sa(const char *base, unsigned int i, struct sockaddr_un *sa,
+		      socklen_t *len)
+{
+	int n;
+
+	sa->sun_family = AF_UNIX;
+	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s%u", base, i);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			   (size_t)n + 1);
+	return 0;
+}
+
 struct st_dev *qat_state_find_dev(struct st_seg *seg, unsigned int dev_id)
 {
 	unsigned int i;
@@ -173,6 +187,7 @@ static void state_rt_free(struct qat_state_rt *st)
 	if (st->sock >= 0)
 		close(st->sock);
 	qat_shm_close(&st->shm);
+	free(st->wake_base);
 	free(st);
 }
 
@@ -205,6 +220,10 @@ static int state_rt_new(struct qat_rt *rt, struct qat_state_rt **out)
 	if (!st)
 		goto out;
 	st->sock = -1;
+	if (asprintf(&st->wake_base, "%s.", path) < 0) {
+		st->wake_base = NULL;
+		goto out;
+	}
 	ret = qat_shm_open(&p, &st->shm);
 	if (ret) {
 		qat_err("%s: %s", path, qat_strerror(ret));
@@ -314,27 +333,24 @@ struct st_target {
 /*
  * Subscriptions that want `event` and have no nudge on its way, copied
  * under the lock, after head moved (seq_cst): a flag still set then is
- * cleared only by a reader that will look at head afterwards.
+ * cleared only by a reader that will look at head afterwards. Addresses
+ * come from slot numbers, not from the segment.
  */
-static unsigned int collect_targets(struct st_seg *seg, int event,
+static unsigned int collect_targets(const struct qat_state_rt *st, int event,
 				    struct st_target *t)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++) {
-		struct st_slot *sl = &seg->slots[i];
+		struct st_slot *sl = &st->seg->slots[i];
 
 		if (sl->state != ST_SLOT_ACTIVE ||
-		    !(sl->mask & QAT_EVENT_BIT(event)) || !sl->addrlen ||
-		    sl->addrlen > sizeof(sl->addr) ||
-		    __atomic_load_n(&sl->pending, __ATOMIC_SEQ_CST))
+		    !(sl->mask & QAT_EVENT_BIT(event)) ||
+		    __atomic_load_n(&sl->pending, __ATOMIC_SEQ_CST) ||
+		    qat_state_wake_sa(st->wake_base, i, &t[n].sa, &t[n].len))
 			continue;
 		t[n].slot = i;
 		t[n].gen = sl->gen;
-		t[n].sa.sun_family = AF_UNIX;
-		memcpy(t[n].sa.sun_path, sl->addr, sl->addrlen);
-		t[n].len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				       sl->addrlen);
 		n++;
 	}
 	return n;
@@ -455,7 +471,7 @@ static int state_publish(struct qat_dev *dev, int event)
 	if (ret)
 		return ret;
 	ring_append(st->seg, dev->info.accel_id, event);
-	n = collect_targets(st->seg, event, t);
+	n = collect_targets(st, event, t);
 	qat_shm_unlock(&st->shm);
 	nudge_all(st, t, n);
 	qat_dbg("device %u: %s published", dev->info.accel_id,
