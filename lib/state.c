@@ -182,8 +182,14 @@ static int register_devs(struct qat_rt *rt, struct qat_state_rt *st,
 
 static void state_rt_free(struct qat_state_rt *st)
 {
+	unsigned int i;
+
 	if (!st)
 		return;
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++)
+		if (st->conn[i].fd >= 0)
+			close(st->conn[i].fd);
+	pthread_mutex_destroy(&st->cmu);
 	if (st->sock >= 0)
 		close(st->sock);
 	qat_shm_close(&st->shm);
@@ -220,6 +226,10 @@ static int state_rt_new(struct qat_rt *rt, struct qat_state_rt **out)
 	if (!st)
 		goto out;
 	st->sock = -1;
+	pthread_mutex_init(&st->cmu, NULL);
+	for (ret = 0; ret < QAT_STATE_MAX_SUBSCRIBERS; ret++)
+		st->conn[ret].fd = -1;
+	ret = -ENOMEM;
 	if (asprintf(&st->wake_base, "%s.", path) < 0) {
 		st->wake_base = NULL;
 		goto out;
@@ -398,35 +408,66 @@ static void reap(struct qat_state_rt *st, struct st_target *t, unsigned int n)
 	qat_shm_unlock(&st->shm);
 }
 
-#define NUDGE_BATCH 32
+/*
+ * A socket connected to target t's wakeup path, kept per slot while the
+ * slot's subscription (gen) lasts: the path is looked up once, not once
+ * per event. Under st->cmu. >= 0, or -errno (ECONNREFUSED, ENOENT: the
+ * subscriber is gone).
+ */
+static int conn_get(struct qat_state_rt *st, const struct st_target *t)
+{
+	struct st_conn *c = &st->conn[t->slot];
+	int fd;
+
+	if (c->fd >= 0 && c->gen == t->gen)
+		return c->fd;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	fd = pub_socket();
+	if (fd < 0)
+		return fd;
+	if (connect(fd, (const struct sockaddr *)&t->sa, t->len)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	c->fd = fd;
+	c->gen = t->gen;
+	return fd;
+}
+
+/* Nudge one target: 0, or -errno as nudge_failed(). */
+static int nudge_one(struct qat_state_rt *st, const struct st_target *t)
+{
+	int fd = conn_get(st, t), err;
+
+	if (fd < 0)
+		return fd == -EAGAIN ? nudge_failed(t, EAGAIN) : fd;
+	if (send(fd, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+		return 0;
+	err = errno;
+	if (err != EAGAIN) {
+		close(fd);
+		st->conn[t->slot].fd = -1;
+	}
+	return nudge_failed(t, err);
+}
 
 /*
- * Nudge t[0..n) with as few system calls as possible (one sendmmsg per
- * batch: every subscriber is woken before the publisher can be preempted
- * by the first of them). A message that fails is dealt with alone. The
- * dead are moved to the front of t; returns how many.
+ * Nudge t[0..n), each through its cached connected socket. The dead are
+ * moved to the front of t; returns how many.
  */
 static unsigned int send_nudges(struct qat_state_rt *st, struct st_target *t,
 				unsigned int n)
 {
-	struct iovec iov = { .iov_base = (void *)"", .iov_len = 1 };
-	struct mmsghdr m[NUDGE_BATCH];
-	unsigned int i = 0, j, cnt, dead = 0;
+	unsigned int i, dead = 0;
 	int r;
 
-	while (i < n) {
-		cnt = n - i < NUDGE_BATCH ? n - i : NUDGE_BATCH;
-		for (j = 0; j < cnt; j++)
-			m[j] = (struct mmsghdr){ .msg_hdr = {
-				.msg_name = &t[i + j].sa,
-				.msg_namelen = t[i + j].len,
-				.msg_iov = &iov, .msg_iovlen = 1 } };
-		r = sendmmsg(st->sock, m, cnt, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (r > 0) {
-			i += (unsigned int)r;
-			continue;
-		}
-		r = nudge_failed(&t[i], r < 0 ? errno : EAGAIN);
+	pthread_mutex_lock(&st->cmu);
+	for (i = 0; i < n; i++) {
+		r = nudge_one(st, &t[i]);
 		if (r == -ECONNREFUSED || r == -ENOENT) {
 			t[dead++] = t[i]; /* dead <= i: already sent from */
 		} else if (r) {
@@ -436,8 +477,8 @@ static unsigned int send_nudges(struct qat_state_rt *st, struct st_target *t,
 			qat_warn("state: cannot wake subscriber %u: %s",
 				 t[i].slot, qat_strerror(r));
 		}
-		i++;
 	}
+	pthread_mutex_unlock(&st->cmu);
 	return dead;
 }
 

@@ -97,6 +97,11 @@ struct qat_state_rt {
 	ino_t st_ino;
 	int sock;               /* unbound: publishers send from it */
 	char *wake_base;        /* "<registry>.state." */
+	pthread_mutex_t cmu;    /* guards conn */
+	struct st_conn {        /* connected to slot i's wakeup socket */
+		int fd;
+		uint32_t gen;   /* of the subscription it was made for */
+	} conn[QAT_STATE_MAX_SUBSCRIBERS];
 	struct state_watch *watch; /* state_watch.c, made on first use */
 };
 
