@@ -98,6 +98,12 @@ static void bit_set(struct proc_seg *seg, uint32_t i)
 			  __ATOMIC_RELEASE);
 }
 
+static int bit_test(const struct proc_seg *seg, uint32_t i)
+{
+	return !!(__atomic_load_n(&seg->taken[i / 64], __ATOMIC_ACQUIRE) &
+		  (1ull << (i % 64)));
+}
+
 static void bit_clear(struct proc_seg *seg, uint32_t i)
 {
 	__atomic_and_fetch(&seg->taken[i / 64], ~(1ull << (i % 64)),
@@ -152,9 +158,8 @@ static void seg_repair(void *base, void *arg)
 
 	for (i = 0; i < reg->nslots; i++) {
 		struct proc_slot *s = &seg->slots[i];
-		int bit = !!(seg->taken[i / 64] & (1ull << (i % 64)));
 
-		if (s->state == PROC_SLOT_FREE && !bit)
+		if (s->state == PROC_SLOT_FREE && !bit_test(seg, i))
 			continue;
 		held = slot_held(reg, i);
 		if (held < 0)
@@ -217,10 +222,11 @@ static int slot_take(struct proc_reg *reg, struct qat_proc *h, uint32_t slot,
 	struct proc_slot *s = &reg->seg->slots[slot];
 	int ret = slot_lockop(reg, slot, F_WRLCK);
 
-	if (ret == -EAGAIN) {
-		bit_set(reg->seg, slot); /* the table was behind: mend it */
+	/* Held though marked free: its holder died inside the lock and the
+	 * kernel has not closed its files yet (it marks the lock's owner
+	 * dead first). Not ours, and soon free: leave the table be. */
+	if (ret == -EAGAIN)
 		return 0;
-	}
 	if (ret)
 		return ret;
 	if (load_acq(&s->state) != PROC_SLOT_FREE) {
@@ -282,10 +288,7 @@ static unsigned int sweep_dead(struct proc_reg *reg, const struct proc_plan *p)
 		const struct proc_run *run = &p->run[r];
 
 		for (i = run->first; i < run->first + run->n; i++) {
-			if (!(__atomic_load_n(&seg->taken[i / 64],
-					      __ATOMIC_ACQUIRE) &
-			      (1ull << (i % 64))) ||
-			    slot_held(reg, i) != 0)
+			if (!bit_test(seg, i) || slot_held(reg, i) != 0)
 				continue; /* free, alive, or cannot tell */
 			seg->reclaims++;
 			qat_dbg("%s: %s of dead pid %d is free again",
@@ -346,7 +349,8 @@ int proc_slot_live(struct proc_reg *reg, uint32_t slot)
 	struct proc_slot *s = &reg->seg->slots[slot];
 	int held;
 
-	if (load_acq(&s->state) != PROC_SLOT_TAKEN)
+	if (load_acq(&s->state) != PROC_SLOT_TAKEN &&
+	    !bit_test(reg->seg, slot))
 		return 0;
 	held = slot_held(reg, slot);
 	if (held == 0) {

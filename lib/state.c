@@ -189,7 +189,6 @@ static void state_rt_free(struct qat_state_rt *st)
 	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++)
 		if (st->conn[i].fd >= 0)
 			close(st->conn[i].fd);
-	pthread_mutex_destroy(&st->cmu);
 	if (st->sock >= 0)
 		close(st->sock);
 	qat_shm_close(&st->shm);
@@ -226,7 +225,6 @@ static int state_rt_new(struct qat_rt *rt, struct qat_state_rt **out)
 	if (!st)
 		goto out;
 	st->sock = -1;
-	pthread_mutex_init(&st->cmu, NULL);
 	for (ret = 0; ret < QAT_STATE_MAX_SUBSCRIBERS; ret++)
 		st->conn[ret].fd = -1;
 	ret = -ENOMEM;
@@ -411,8 +409,8 @@ static void reap(struct qat_state_rt *st, struct st_target *t, unsigned int n)
 /*
  * A socket connected to target t's wakeup path, kept per slot while the
  * slot's subscription (gen) lasts: the path is looked up once, not once
- * per event. Under st->cmu. >= 0, or -errno (ECONNREFUSED, ENOENT: the
- * subscriber is gone).
+ * per event. With c->busy held. >= 0, or -errno (ECONNREFUSED, ENOENT:
+ * the subscriber is gone).
  */
 static int conn_get(struct qat_state_rt *st, const struct st_target *t)
 {
@@ -438,8 +436,8 @@ static int conn_get(struct qat_state_rt *st, const struct st_target *t)
 	return fd;
 }
 
-/* Nudge one target: 0, or -errno as nudge_failed(). */
-static int nudge_one(struct qat_state_rt *st, const struct st_target *t)
+/* Nudge one target through its connected socket: 0, or -errno. */
+static int nudge_conn(struct qat_state_rt *st, const struct st_target *t)
 {
 	int fd = conn_get(st, t), err;
 
@@ -455,6 +453,23 @@ static int nudge_one(struct qat_state_rt *st, const struct st_target *t)
 	return nudge_failed(t, err);
 }
 
+/* Nudge one target: 0, or -errno as nudge_failed(). */
+static int nudge_one(struct qat_state_rt *st, const struct st_target *t)
+{
+	struct st_conn *c = &st->conn[t->slot];
+	int ret;
+
+	if (__atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE)) {
+		/* Another thread nudges this slot: send unconnected. */
+		ret = sendto(st->sock, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+			     (const struct sockaddr *)&t->sa, t->len);
+		return ret == 1 ? 0 : nudge_failed(t, errno);
+	}
+	ret = nudge_conn(st, t);
+	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
+	return ret;
+}
+
 /*
  * Nudge t[0..n), each through its cached connected socket. The dead are
  * moved to the front of t; returns how many.
@@ -465,7 +480,6 @@ static unsigned int send_nudges(struct qat_state_rt *st, struct st_target *t,
 	unsigned int i, dead = 0;
 	int r;
 
-	pthread_mutex_lock(&st->cmu);
 	for (i = 0; i < n; i++) {
 		r = nudge_one(st, &t[i]);
 		if (r == -ECONNREFUSED || r == -ENOENT) {
@@ -478,7 +492,6 @@ static unsigned int send_nudges(struct qat_state_rt *st, struct st_target *t,
 				 t[i].slot, qat_strerror(r));
 		}
 	}
-	pthread_mutex_unlock(&st->cmu);
 	return dead;
 }
 

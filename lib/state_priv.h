@@ -97,10 +97,14 @@ struct qat_state_rt {
 	ino_t st_ino;
 	int sock;               /* unbound: publishers send from it */
 	char *wake_base;        /* "<registry>.state." */
-	pthread_mutex_t cmu;    /* guards conn */
-	struct st_conn {        /* connected to slot i's wakeup socket */
-		int fd;
+	/* Sockets connected to slot i's wakeup socket. A publisher takes an
+	 * entry by setting `busy` (no mutex, so a fork in the middle leaves
+	 * the child nothing to wait for); one that finds it busy sends
+	 * unconnected. */
+	struct st_conn {
+		uint32_t busy;
 		uint32_t gen;   /* of the subscription it was made for */
+		int fd;
 	} conn[QAT_STATE_MAX_SUBSCRIBERS];
 	struct state_watch *watch; /* state_watch.c, made on first use */
 };

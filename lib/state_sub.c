@@ -28,6 +28,9 @@ struct qat_state_sub {
 	socklen_t salen;
 	char *wake_base;                /* "<registry>.state." */
 	bool bound;                     /* the file at sa is ours to remove */
+	unsigned int mode;              /* the registry's, for the socket */
+	bool group_shared;
+	gid_t gid;
 	unsigned int slot;
 	uint32_t gen;
 	uint32_t mask;
@@ -123,6 +126,9 @@ static int sub_open(struct qat_rt *rt, struct qat_state_rt *st,
 		free(path);
 		return -ENOMEM;
 	}
+	sub->mode = p.mode;
+	sub->group_shared = p.group_shared;
+	sub->gid = p.gid;
 	ret = qat_shm_open(&p, &sub->shm);
 	if (!ret && fstat(sub->shm.fd, &sb))
 		ret = -errno;
@@ -160,17 +166,27 @@ static int sub_bind(struct qat_state_sub *sub, unsigned int i)
 			"(use a shorter registry path)", sub->wake_base, i);
 		return ret;
 	}
-	if (!bind(sub->sock, (struct sockaddr *)&sub->sa, sub->salen))
-		return 0;
-	if (errno != EADDRINUSE)
-		goto fail;
-	if (lstat(sub->sa.sun_path, &sb) || !S_ISSOCK(sb.st_mode)) {
-		errno = EPERM;
+	if (bind(sub->sock, (struct sockaddr *)&sub->sa, sub->salen)) {
+		if (errno != EADDRINUSE)
+			goto fail;
+		if (lstat(sub->sa.sun_path, &sb) || !S_ISSOCK(sb.st_mode)) {
+			errno = EPERM;
+			goto fail;
+		}
+		if (unlink(sub->sa.sun_path) ||
+		    bind(sub->sock, (struct sockaddr *)&sub->sa, sub->salen))
+			goto fail;
+	}
+	/* Publishers need write permission on it: the registry's mode and
+	 * group, not the umask's. */
+	if ((sub->group_shared &&
+	     chown(sub->sa.sun_path, (uid_t)-1, sub->gid)) ||
+	    chmod(sub->sa.sun_path, sub->mode)) {
+		ret = -errno;
+		unlink(sub->sa.sun_path);
+		errno = -ret;
 		goto fail;
 	}
-	if (unlink(sub->sa.sun_path) ||
-	    bind(sub->sock, (struct sockaddr *)&sub->sa, sub->salen))
-		goto fail;
 	return 0;
 fail:
 	ret = -errno;
