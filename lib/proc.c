@@ -6,7 +6,9 @@
  * shared table, proc_reg.c owns handles, fds and fork.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -94,9 +96,9 @@ static uint64_t mono_ns(void)
  * call never gives up early), at most PROC_POLL_MS; 0 once the deadline
  * passed; -1 for no bound (waiting for ever without the poll).
  */
-static int64_t wait_ns(int timeout_ms, uint64_t start)
+static int64_t wait_ns(int timeout_ms, uint64_t start, int cancel)
 {
-	const int64_t poll = qat_proc_test_no_poll ? -1 :
+	const int64_t poll = qat_proc_test_no_poll && !cancel ? -1 :
 			     (int64_t)PROC_POLL_MS * 1000000;
 	uint64_t spent, left;
 
@@ -137,25 +139,35 @@ static int locked_round(struct proc_reg *reg, const struct proc_plan *p,
 	return ret;
 }
 
-static int give_up(struct proc_reg *reg, struct proc_ticket *t)
+/* Stop waiting with `why`, leaving the queue. */
+static int give_up(struct proc_reg *reg, struct proc_ticket *t, int why)
 {
 	int ret;
 
 	if (!t->have)
-		return -ETIMEDOUT;
+		return why;
 	ret = proc_seg_lock(reg);
 	if (ret)
 		return ret;
 	proc_queue_leave(reg, t);
 	proc_seg_unlock(reg);
 	proc_wake(reg);
-	return -ETIMEDOUT;
+	return why;
+}
+
+/* The cancel descriptor is readable (or hung up). */
+static int cancelled(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
 static int acquire_loop(struct proc_reg *reg, const struct proc_plan *p,
 			struct qat_proc *h, const struct qat_proc_opts *o)
 {
 	int wait = !!(o->flags & QAT_PROC_WAIT), ret;
+	int cancel = !!(o->flags & QAT_PROC_CANCEL_FD);
 	struct proc_ticket t = { 0 };
 	uint64_t start = mono_ns();
 	uint32_t seq;
@@ -169,11 +181,16 @@ static int acquire_loop(struct proc_reg *reg, const struct proc_plan *p,
 			return ret;
 		if (!wait)
 			return -EAGAIN;
-		ns = wait_ns(o->timeout_ms, start);
+		if (cancel && cancelled(o->cancel_fd))
+			return give_up(reg, &t, -ECANCELED);
+		ns = wait_ns(o->timeout_ms, start, cancel);
 		if (!ns)
-			return give_up(reg, &t);
-		/* Woken by releases; the poll catches holders that died. */
-		proc_wait(reg, seq, ns);
+			return give_up(reg, &t, -ETIMEDOUT);
+		/* Woken by releases; the poll catches holders that died (and
+		 * a readable cancel fd). A handler that ran ends the wait,
+		 * as a system call without SA_RESTART would. */
+		if (proc_wait(reg, seq, ns) == -EINTR)
+			return give_up(reg, &t, -EINTR);
 	}
 }
 
@@ -192,7 +209,8 @@ QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,
 	ret = qat_opts_copy(&o, sizeof(o), opts);
 	if (ret)
 		return ret;
-	if (o.flags & ~QAT_PROC_FLAGS_ALL)
+	if (o.flags & ~QAT_PROC_FLAGS_ALL ||
+	    (o.flags & QAT_PROC_CANCEL_FD && fcntl(o.cancel_fd, F_GETFD) < 0))
 		return -EINVAL;
 	ret = section_check(rt, section);
 	if (ret)

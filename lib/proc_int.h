@@ -142,7 +142,7 @@ int proc_queue_my_turn(struct proc_reg *reg, const char *base,
 void proc_wake(struct proc_reg *reg);                  /* no lock */
 uint32_t proc_wake_seq(struct proc_reg *reg);          /* no lock */
 /* Sleep until the sequence moves from `seq` or `ns` pass; ns < 0: no
- * bound. No lock. */
-void proc_wait(struct proc_reg *reg, uint32_t seq, int64_t ns);
+ * bound. 0, or -EINTR when a signal handler ran. No lock. */
+int proc_wait(struct proc_reg *reg, uint32_t seq, int64_t ns);
 
 #endif /* QAT_PROC_INT_H */

@@ -500,12 +500,15 @@ uint32_t proc_wake_seq(struct proc_reg *reg)
 
 /* Not a private futex: the word is shared by every process mapping the
  * file. */
-void proc_wait(struct proc_reg *reg, uint32_t seq, int64_t ns)
+int proc_wait(struct proc_reg *reg, uint32_t seq, int64_t ns)
 {
 	struct timespec ts = {
 		.tv_sec = (time_t)(ns / 1000000000),
 		.tv_nsec = (long)(ns % 1000000000),
 	};
 
-	futex(&reg->seg->wake_seq, FUTEX_WAIT, seq, ns < 0 ? NULL : &ts);
+	if (futex(&reg->seg->wake_seq, FUTEX_WAIT, seq, ns < 0 ? NULL : &ts) &&
+	    errno == EINTR)
+		return -EINTR;
+	return 0;
 }

@@ -606,6 +606,115 @@ START_TEST(release_wakes_without_poll)
 }
 END_TEST
 
+static void on_usr1(int sig)
+{
+}
+
+/* A handler installed without SA_RESTART ends a waiting acquire with
+ * -EINTR (it used to go on waiting). */
+START_TEST(signal_interrupts_wait)
+{
+	volatile int *ready = shared(2 * sizeof(int));
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	pid_t pid, w;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	pid = holder(rt, END_RELEASE, 20000, ready);
+	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	w = fork();
+	ck_assert_int_ge(w, 0);
+	if (w == 0) {
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL); /* no SA_RESTART */
+		set_int(&ready[1], 1);
+		_exit(try_take(rt, 1, 15000, &p) == -EINTR ? 0 : 1);
+	}
+	ck_assert_int_eq(wait_int(&ready[1], 1, 5000), 1);
+	ck_assert_uint_eq(wait_queued(1, 5000), 1);
+	kill(w, SIGUSR1);
+	ck_assert_int_eq(qt_reap(w), 0);
+	ck_assert_uint_eq(wait_queued(0, 10), 0); /* it left the queue */
+	kill(pid, SIGKILL);
+	qt_reap(pid);
+	qat_rt_close(rt);
+	munmap((void *)ready, 2 * sizeof(int));
+}
+END_TEST
+
+/* A readable cancel fd ends a waiting acquire with -ECANCELED, soon. */
+START_TEST(cancel_fd_ends_wait)
+{
+	volatile int *ready = shared(sizeof(int));
+	struct qat_proc_opts o = { .sz = sizeof(o) };
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	uint64_t t0, dt;
+	int fds[2];
+	pid_t pid, w;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(pipe(fds), 0);
+	o.flags = QAT_PROC_WAIT | QAT_PROC_CANCEL_FD;
+	o.timeout_ms = -1;
+	o.cancel_fd = fds[0];
+	/* Nothing held: the cancel fd changes nothing. */
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), 0);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	pid = holder(rt, END_RELEASE, 20000, ready);
+	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	w = fork();
+	ck_assert_int_ge(w, 0);
+	if (w == 0) {
+		sleep_ms(200);
+		_exit(write(fds[1], "x", 1) == 1 ? 0 : 1);
+	}
+	t0 = now_ms();
+	p = NULL;
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), -ECANCELED);
+	dt = now_ms() - t0;
+	ck_assert_ptr_null(p);
+	ck_assert_msg(dt >= 150 && dt < 2000, "cancelled after %llu ms",
+		      (unsigned long long)dt);
+	ck_assert_uint_eq(wait_queued(0, 10), 0);
+	ck_assert_int_eq(qt_reap(w), 0);
+	/* A cancel fd that is not open is a bad option. */
+	o.cancel_fd = 1000000;
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), -EINVAL);
+	close(fds[0]);
+	close(fds[1]);
+	kill(pid, SIGKILL);
+	qt_reap(pid);
+	qat_rt_close(rt);
+	munmap((void *)ready, sizeof(int));
+}
+END_TEST
+
+/* A registry whose directory does not exist: -ENOENT, and the log says
+ * it is the directory (not a section) that is missing. */
+START_TEST(missing_registry_directory)
+{
+	char reg[4200];
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+
+	ssl_conf(0, NULL, 1, NULL);
+	snprintf(reg, sizeof(reg), "%s/no-such-dir/registry", qt_dir);
+	ck_assert_int_eq(qt_rt_try_open_reg(qt_dir, reg, &rt), 0);
+	log_last[0] = '\0';
+	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -ENOENT);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	ck_assert_ptr_nonnull(strstr(log_last, "directory does not exist"));
+	ck_assert_ptr_nonnull(strstr(log_last, "no-such-dir"));
+	ck_assert_ptr_null(p);
+	qat_rt_close(rt);
+}
+END_TEST
+
 struct order {
 	volatile int next;
 	int who[8];
@@ -1439,6 +1548,8 @@ Suite *proc_suite(void)
 	tcase_add_test(waiting, newcomer_waits_its_turn);
 	tcase_add_test(waiting, timeout_never_early);
 	tcase_add_test(waiting, release_wakes_without_poll);
+	tcase_add_test(waiting, signal_interrupts_wait);
+	tcase_add_test(waiting, cancel_fd_ends_wait);
 	suite_add_tcase(s, waiting);
 
 	tcase_add_checked_fixture(crash, setup, qt_dir_teardown);
@@ -1452,6 +1563,7 @@ Suite *proc_suite(void)
 	tcase_add_test(file, symlink_refused);
 	tcase_add_test(file, corrupt_lock_word_bounded);
 	tcase_add_test(file, not_a_regular_file);
+	tcase_add_test(file, missing_registry_directory);
 	if (geteuid() == 0) {
 		tcase_add_test(file, foreign_owner_refused);
 		tcase_add_test(file, group_shared_registry);

@@ -58,7 +58,11 @@ struct qat_proc; /* one claim of an internal section */
  * cannot block on the death of "any of the holders" in one wait, so it
  * rechecks that often). */
 #define QAT_PROC_WAIT (1u << 0)
-#define QAT_PROC_FLAGS_ALL (QAT_PROC_WAIT)
+/* With QAT_PROC_WAIT: give up (-ECANCELED) once cancel_fd is readable
+ * (or hung up), noticed within 10 ms. A thread can be stopped cleanly by
+ * writing to an eventfd or pipe it waits with. */
+#define QAT_PROC_CANCEL_FD (1u << 1)
+#define QAT_PROC_FLAGS_ALL (QAT_PROC_WAIT | QAT_PROC_CANCEL_FD)
 
 struct qat_proc_opts {
 	size_t sz;            /* sizeof(struct qat_proc_opts) */
@@ -67,6 +71,9 @@ struct qat_proc_opts {
 	 * (-ETIMEDOUT, never earlier); < 0 waits for ever. Ignored without
 	 * the flag. */
 	int timeout_ms;
+	/* With QAT_PROC_CANCEL_FD: the descriptor that cancels the wait. The
+	 * library only polls it, never reads it. */
+	int cancel_fd;
 };
 
 /*
@@ -77,12 +84,17 @@ struct qat_proc_opts {
  * processes (and a caller that does not wait gets -EAGAIN while anyone is
  * queued for that base section).
  * Returns 0 and fills *out, or:
- *   -EINVAL     bad arguments, name or options (unknown flags, sz)
+ *   -EINVAL     bad arguments, name or options (unknown flags, sz, a
+ *               cancel_fd that is not open)
  *   -ENOENT     no device configuration has `section` (logged), or it has
- *               no internal sections (no NumProcesses)
+ *               no internal sections (no NumProcesses), or the registry's
+ *               directory does not exist (logged, naming the path)
  *   -ENODEV     no started device has `section`
  *   -EAGAIN     every name is taken (without QAT_PROC_WAIT)
  *   -ETIMEDOUT  every name stayed taken for timeout_ms
+ *   -EINTR      a signal handler ran while waiting (one installed
+ *               without SA_RESTART; with it, the wait goes on)
+ *   -ECANCELED  cancel_fd became readable while waiting
  *   -ESTALE     the registry was made for another configuration (logged)
  *   -EPROTO     the registry file is corrupt or of another version, or its
  *               lock stayed held by a thread that exists for 2 s (logged;

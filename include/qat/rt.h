@@ -40,7 +40,10 @@ struct qat_rt_opts {
 	/*
 	 * Base path of the host-wide shared registry. Every process that
 	 * should see the same claims and events uses the same path. NULL:
-	 * $QATRT_REGISTRY, else QAT_RT_DEFAULT_REGISTRY.
+	 * $QATRT_REGISTRY, else QAT_RT_DEFAULT_REGISTRY. The files are made
+	 * on first use; a directory that does not exist then is reported
+	 * as such (-ENOENT from the call that needed them, and a log line
+	 * naming the path).
 	 *
 	 * What is trusted: the registry files ("<path>.proc", "<path>.state"
 	 * and the lock files and wakeup sockets beside them) steer claims
