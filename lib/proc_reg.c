@@ -108,6 +108,79 @@ static int seg_init(void *base, size_t size, void *arg)
 	return 0;
 }
 
+/* Any lock on bytes [off, infinity) of fd: 1, 0, or -errno. */
+static int any_lock(int fd, off_t off, off_t len)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = off,
+		.l_len = len,
+	};
+
+	if (fcntl(fd, F_OFD_GETLK, &fl))
+		return -errno;
+	return fl.l_type != F_UNLCK;
+}
+
+/* Append " <pid>" to who once per distinct pid, while room remains. */
+static void who_add(char *who, size_t len, int32_t pid)
+{
+	char one[16];
+	size_t n = strlen(who);
+
+	snprintf(one, sizeof(one), " %d", (int)pid);
+	if (strstr(who, one) || n + strlen(one) + 4 >= len)
+		return;
+	snprintf(who + n, len - n, "%s", one);
+}
+
+/*
+ * How many lock files of the old registry `seg` (of `size` bytes, open as
+ * fd) carry a lock: any claim or queue entry of a live process. The pids
+ * its table gives for held names go to who.
+ */
+static int seg_in_use(int fd, void *old, size_t size, void *arg, char *who,
+		      size_t len)
+{
+	const struct proc_reg *reg = arg;
+	const struct proc_seg *seg = old;
+	uint32_t n = seg->nslots, f, i;
+	char path[PATH_MAX];
+	int live, ret, lfd;
+
+	if (!n || n > PROC_MAX_SLOTS || PROC_SEG_SIZE(n) != size)
+		return -EPROTO;
+	snprintf(who, len, "pids");
+	live = any_lock(fd, (off_t)size, 0);
+	for (f = 0; live >= 0 && f * PROC_LOCKS_PER_FILE < n; f++) {
+		lfd = fd;
+		if (f) {
+			snprintf(path, sizeof(path), "%s.%u", reg->path, f);
+			lfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+				   O_NONBLOCK);
+			if (lfd < 0)
+				continue; /* never made: nothing locked */
+			ret = any_lock(lfd, 0, 0);
+			live = ret < 0 ? ret : live + ret;
+		}
+		for (i = f * PROC_LOCKS_PER_FILE;
+		     i < n && i < (f + 1) * PROC_LOCKS_PER_FILE; i++)
+			if (seg->slots[i].state == PROC_SLOT_TAKEN &&
+			    any_lock(lfd, (off_t)PROC_LOCK_SLOT(size, i), 1) > 0)
+				who_add(who, len, seg->slots[i].pid);
+		if (f)
+			close(lfd);
+	}
+	for (i = 0; i < PROC_NWAITERS; i++)
+		if (seg->waiters[i].state == PROC_WAITER_USED &&
+		    any_lock(fd, (off_t)PROC_LOCK_WAITER(size, i), 1) > 0)
+			who_add(who, len, seg->waiters[i].pid);
+	if (!strcmp(who, "pids"))
+		snprintf(who, len, "processes it does not name");
+	return live;
+}
+
 static int reg_attach(struct proc_reg *reg)
 {
 	struct qat_shm_params p = {
@@ -121,6 +194,7 @@ static int reg_attach(struct proc_reg *reg)
 		.arg = reg,
 		.group_shared = !!(reg->rt->flags & QAT_RT_REGISTRY_GROUP),
 		.gid = (gid_t)reg->rt->registry_gid,
+		.in_use = seg_in_use,
 	};
 	struct stat st;
 	unsigned int f;

@@ -63,9 +63,12 @@ static int shm_build(const struct qat_shm_params *p, int fd)
 	return ret;
 }
 
-/* Create p->path atomically. 0 when we made it, -EEXIST when another
- * process got there first. */
-static int shm_create(const struct qat_shm_params *p)
+/*
+ * Build a whole segment under a temporary name and put it at p->path:
+ * link() (replace = 0: 0 when we made it, -EEXIST when another process
+ * got there first) or rename() over what is there (replace = 1).
+ */
+static int shm_create(const struct qat_shm_params *p, int replace)
 {
 	char *tmp;
 	int fd, ret;
@@ -81,9 +84,10 @@ static int shm_create(const struct qat_shm_params *p)
 		goto out_free;
 	}
 	ret = shm_build(p, fd);
-	if (!ret && link(tmp, p->path))
+	if (!ret && (replace ? rename(tmp, p->path) : link(tmp, p->path)))
 		ret = -errno;
-	unlink(tmp);
+	if (ret || !replace)
+		unlink(tmp);
 	close(fd);
 out_free:
 	free(tmp);
@@ -115,6 +119,15 @@ static int shm_lock_kind_ok(const struct qat_shm_hdr *h)
 #endif
 }
 
+/* The header is of this kind and layout (whatever its configuration). */
+static int shm_check_kind(const struct qat_shm_params *p,
+			  const struct qat_shm_hdr *h)
+{
+	return __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != p->magic ||
+	       h->version != p->version || h->hdr_size != sizeof(*h) ||
+	       !shm_lock_kind_ok(h);
+}
+
 /*
  * The configuration is checked before the size: a segment sized from
  * another configuration is a configuration mismatch (-ESTALE), not a
@@ -123,14 +136,13 @@ static int shm_lock_kind_ok(const struct qat_shm_hdr *h)
 static int shm_check(const struct qat_shm_params *p,
 		     const struct qat_shm_hdr *h, uint64_t file_size)
 {
-	if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) != p->magic ||
-	    h->version != p->version || h->hdr_size != sizeof(*h) ||
-	    !shm_lock_kind_ok(h))
+	if (shm_check_kind(p, h))
 		goto foreign;
 	if (h->fingerprint != p->fingerprint) {
-		qat_err("%s: made for another configuration; every process "
-			"sharing a registry needs the same configuration",
-			p->path);
+		if (!p->in_use)
+			qat_err("%s: made for another configuration; every "
+				"process sharing a registry needs the same "
+				"configuration", p->path);
 		return -ESTALE;
 	}
 	if (h->size != p->size || file_size != p->size)
@@ -288,10 +300,13 @@ static int shm_open_failed(const struct qat_shm_params *p, int err)
 	return -err;
 }
 
-int qat_shm_open(const struct qat_shm_params *p, struct qat_shm *out)
+/* One open. On -ESTALE (another configuration) out->fd is the open file,
+ * for the caller to judge and close; on other errors it is -1. */
+static int shm_open_once(const struct qat_shm_params *p, struct qat_shm *out)
 {
 	int fd, ret, tries;
 
+	out->fd = -1;
 	if (p->size < sizeof(struct qat_shm_hdr))
 		return -EINVAL;
 	for (tries = 0; tries < 8; tries++) {
@@ -301,15 +316,94 @@ int qat_shm_open(const struct qat_shm_params *p, struct qat_shm *out)
 			break;
 		if (errno != ENOENT)
 			return shm_open_failed(p, errno);
-		ret = shm_create(p);
+		ret = shm_create(p, 0);
 		if (ret && ret != -EEXIST)
 			return ret;
 	}
 	if (fd < 0)
 		return -EAGAIN; /* created and removed under us, repeatedly */
 	ret = shm_attach(p, fd, out);
-	if (ret)
+	if (ret == -ESTALE && p->in_use)
+		out->fd = fd;
+	else if (ret)
 		close(fd);
+	return ret;
+}
+
+/*
+ * p->path holds a segment of another configuration, open as fd: map it
+ * whole and try to replace it. 0 when replaced (reopen), or -errno.
+ */
+static int shm_replace_fd(const struct qat_shm_params *p, int fd)
+{
+	struct qat_shm old = { .fd = fd, .path = (char *)p->path };
+	struct qat_shm_hdr *h;
+	struct stat st;
+	int ret;
+
+	if (fstat(fd, &st))
+		return -errno;
+	h = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	if (h == MAP_FAILED)
+		return -errno;
+	old.hdr = h;
+	old.size = (size_t)st.st_size;
+	/* Only a whole segment of this kind may be judged. */
+	if (h->size != old.size || shm_check_kind(p, h))
+		ret = -EPROTO;
+	else
+		ret = qat_shm_replace(p, &old);
+	munmap(h, old.size);
+	return ret;
+}
+
+int qat_shm_open(const struct qat_shm_params *p, struct qat_shm *out)
+{
+	int ret, tries;
+
+	for (tries = 0;; tries++) {
+		ret = shm_open_once(p, out);
+		if (ret != -ESTALE || out->fd < 0)
+			return ret;
+		/* Made for another configuration: judge the open file. */
+		if (tries < 3)
+			ret = shm_replace_fd(p, out->fd);
+		close(out->fd);
+		out->fd = -1;
+		if (ret)
+			return ret;
+	}
+}
+
+int qat_shm_replace(const struct qat_shm_params *p, struct qat_shm *old)
+{
+	char who[256] = "";
+	int ret = qat_shm_lock(old, NULL, NULL), n;
+
+	if (ret == -ESTALE)
+		return 0; /* replaced by someone else meanwhile */
+	if (ret)
+		return ret;
+	n = p->in_use(old->fd, old->hdr, old->size, p->arg, who, sizeof(who));
+	if (n > 0) {
+		qat_err("%s: made for another configuration, and still used "
+			"by %s; stop those processes (or give them the same "
+			"configuration) to have it re-made", p->path, who);
+		ret = -ESTALE;
+	} else if (n < 0) {
+		ret = n;
+	} else {
+		ret = shm_create(p, 1);
+		if (!ret) {
+			__atomic_store_n(&old->hdr->retired, SHM_RETIRED,
+					 __ATOMIC_SEQ_CST);
+			qat_warn("%s: made for another configuration and used "
+				 "by no process: re-made for this one",
+				 p->path);
+		}
+	}
+	qat_shm_unlock(old);
 	return ret;
 }
 
@@ -429,6 +523,13 @@ int qat_shm_lock(struct qat_shm *shm, void (*repair)(void *base, void *arg),
 		if (repair)
 			repair(shm->hdr, arg);
 		ret = pthread_mutex_consistent(&shm->hdr->lock);
+	}
+	if (!ret && __atomic_load_n(&shm->hdr->retired, __ATOMIC_SEQ_CST) ==
+		    SHM_RETIRED) {
+		pthread_mutex_unlock(&shm->hdr->lock);
+		qat_err("%s was re-made for another configuration while this "
+			"process had it open; reopen the runtime", shm->path);
+		return -ESTALE;
 	}
 	return -ret;
 }

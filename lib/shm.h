@@ -31,9 +31,11 @@ struct qat_shm_hdr {
 	uint64_t size;         /* whole segment, bytes */
 	uint64_t fingerprint;  /* configuration it was made for */
 	uint32_t repairs;      /* times a dead holder's lock was recovered */
-	uint32_t reserved;
+	uint32_t retired;      /* SHM_RETIRED: replaced by a new segment */
 	pthread_mutex_t lock;  /* robust, process-shared */
 };
+
+#define SHM_RETIRED 0x52455452u /* "RETR" */
 
 struct qat_shm {
 	int fd;                /* O_CLOEXEC; the open file description */
@@ -54,6 +56,16 @@ struct qat_shm_params {
 	void *arg;
 	int group_shared;      /* the registry is shared by group `gid` */
 	gid_t gid;
+	/*
+	 * A segment made for another configuration may be replaced when no
+	 * process uses it. in_use() says how many live users the old one
+	 * has (0: replace it), through `fd`, a description of it that
+	 * locks nothing, on its mapping `old` of `size` bytes, under its
+	 * lock; it names them (pids) in who[0..len). Returns the count or
+	 * -errno. NULL: never replaced.
+	 */
+	int (*in_use)(int fd, void *old, size_t size, void *arg, char *who,
+		      size_t len);
 };
 
 /*
@@ -64,9 +76,21 @@ struct qat_shm_params {
  * -EPROTO when its header is not of this magic,
  * version or size (a corrupt or foreign file), -ESTALE when it was made for
  * another configuration (fingerprint; checked before the size, so a segment
- * sized from another configuration is -ESTALE), or an errno from the system.
+ * sized from another configuration is -ESTALE) and could not be replaced
+ * (see qat_shm_replace()), or an errno from the system.
  */
 int qat_shm_open(const struct qat_shm_params *p, struct qat_shm *out);
+
+/*
+ * Replace the segment `old` (attached, made for another configuration) by
+ * a new one built from p, when p->in_use() finds no live user, atomically
+ * (rename) and under old's lock, then mark old retired: a process still
+ * attached to it gets -ESTALE from its next qat_shm_lock() instead of
+ * working on a file no one else sees. Returns 0 when the path now holds a
+ * new segment (ours or a racing process's: reopen it), -ESTALE when live
+ * users remain (logged, naming them), or -errno. `old` stays attached.
+ */
+int qat_shm_replace(const struct qat_shm_params *p, struct qat_shm *old);
 
 /* Unmap and close. Safe on a zeroed struct and twice. */
 void qat_shm_close(struct qat_shm *shm);
@@ -91,7 +115,8 @@ int qat_shm_trusted(const struct qat_shm_params *p, int fd);
  * apart by thread id, so processes sharing a registry must share a pid
  * namespace for the take-over to be right (otherwise the lock is only
  * ever waited for, up to the bound).
- * Returns 0, -EPROTO when it gave up (logged), or -ENOTRECOVERABLE.
+ * Returns 0, -EPROTO when it gave up (logged), -ESTALE when the segment
+ * was replaced (qat_shm_replace(); logged), or -ENOTRECOVERABLE.
  */
 #define SHM_LOCK_CHECK_MS 200
 #define SHM_LOCK_GIVEUP_MS 2000

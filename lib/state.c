@@ -83,6 +83,36 @@ int qat_state_lock(struct qat_shm *shm)
 	return ret;
 }
 
+/* Live subscriptions of the old segment `old` (open as fd), named by pid
+ * in who; any other lock on it counts too. */
+static int seg_in_use(int fd, void *old, size_t size, void *arg, char *who,
+		      size_t len)
+{
+	const struct st_seg *seg = old;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	unsigned int i;
+	size_t n;
+	int live = 0;
+
+	if (size != sizeof(*seg))
+		return -EPROTO;
+	snprintf(who, len, "subscribers, pids");
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++) {
+		if (qat_state_slot_alive(fd, i) != 1)
+			continue;
+		live++;
+		n = strlen(who);
+		if (n + 16 < len)
+			snprintf(who + n, len - n, " %d",
+				 (int)seg->slots[i].pid);
+	}
+	if (!live && !fcntl(fd, F_OFD_GETLK, &fl) && fl.l_type != F_UNLCK) {
+		snprintf(who, len, "a process it does not name");
+		live = 1;
+	}
+	return live;
+}
+
 int qat_state_seg_params(struct qat_rt *rt, struct qat_shm_params *p,
 			 char **path_out)
 {
@@ -102,6 +132,7 @@ int qat_state_seg_params(struct qat_rt *rt, struct qat_shm_params *p,
 		.mode = rt->registry_mode,
 		.group_shared = !!(rt->flags & QAT_RT_REGISTRY_GROUP),
 		.gid = (gid_t)rt->registry_gid,
+		.in_use = seg_in_use,
 	};
 	*path_out = path;
 	return 0;
@@ -238,11 +269,23 @@ static int state_rt_new(struct qat_rt *rt, struct qat_state_rt **out)
 		goto out;
 	}
 	st->seg = (struct st_seg *)st->shm.hdr;
-	ret = fstat(st->shm.fd, &sb) ? -errno : 0;
+	ret = register_devs(rt, st, path);
+	if (ret == -ESTALE) {
+		/* Another configuration's devices: re-made if unused. */
+		ret = qat_shm_replace(&p, &st->shm);
+		qat_shm_close(&st->shm);
+		if (!ret)
+			ret = qat_shm_open(&p, &st->shm);
+		if (!ret) {
+			st->seg = (struct st_seg *)st->shm.hdr;
+			ret = register_devs(rt, st, path);
+		}
+	}
+	if (!ret && fstat(st->shm.fd, &sb))
+		ret = -errno;
 	if (!ret) {
 		st->st_dev = sb.st_dev;
 		st->st_ino = sb.st_ino;
-		ret = register_devs(rt, st, path);
 	}
 	if (!ret)
 		ret = st->sock = pub_socket();

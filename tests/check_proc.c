@@ -956,6 +956,49 @@ START_TEST(other_configuration_refused)
 }
 END_TEST
 
+/*
+ * A registry made for another configuration is re-made by itself once no
+ * live claim remains; while one does, refused, naming the holder's pid;
+ * a process that still had the old one open is told to reopen.
+ */
+START_TEST(registry_remade_when_unused)
+{
+	char other[4200], reg[4200], want[32];
+	struct qat_rt *a, *b;
+	struct qat_proc *p, *q = NULL;
+
+	ssl_conf(0, NULL, 2, NULL);
+	snprintf(other, sizeof(other), "%s/other", qt_dir);
+	snprintf(reg, sizeof(reg), "%s/registry", qt_dir);
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	qt_sim_conf(other, "4xxx", 0, NULL, "[SSL]\nNumProcesses = 3\n");
+	ck_assert_int_eq(qt_rt_try_open_reg(qt_dir, reg, &a), 0);
+	ck_assert_int_eq(qt_rt_try_open_reg(other, reg, &b), 0);
+	p = take(a, "SSL_INT_0");
+	log_last[0] = '\0';
+	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
+	ck_assert_int_eq(qat_proc_acquire(b, "SSL", NULL, &q), -ESTALE);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	snprintf(want, sizeof(want), " %d", (int)getpid());
+	ck_assert_ptr_nonnull(strstr(log_last, want));
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	/* No live claim: b's configuration takes over the file. */
+	q = take(b, "SSL_INT_0");
+	q = take(b, "SSL_INT_1");
+	q = take(b, "SSL_INT_2"); /* three now */
+	ck_assert_int_eq(qat_proc_list(b, NULL, 0), 3);
+	/* a had the old one open. */
+	ck_assert_int_eq(qat_proc_acquire(a, "SSL", NULL, &p), -ESTALE);
+	qat_rt_close(b);
+	qat_rt_close(a);
+	/* And back, with no one left on it. */
+	ck_assert_int_eq(qt_rt_try_open_reg(qt_dir, reg, &a), 0);
+	p = take(a, "SSL_INT_0");
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	qat_rt_close(a);
+}
+END_TEST
+
 static void scribble(off_t off, const void *buf, size_t len)
 {
 	int fd = open(reg_file, O_WRONLY | O_CLOEXEC);
@@ -1559,6 +1602,7 @@ Suite *proc_suite(void)
 
 	tcase_add_checked_fixture(file, setup, qt_dir_teardown);
 	tcase_add_test(file, other_configuration_refused);
+	tcase_add_test(file, registry_remade_when_unused);
 	tcase_add_test(file, corrupt_registry_refused);
 	tcase_add_test(file, symlink_refused);
 	tcase_add_test(file, corrupt_lock_word_bounded);

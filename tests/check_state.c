@@ -760,6 +760,13 @@ START_TEST(publisher_dies_mid_write)
 END_TEST
 
 /* Processes that disagree on what a dev id means cannot share events. */
+static char log_last[512];
+
+static void log_keep(enum qat_log_level level, const char *msg, void *arg)
+{
+	snprintf(log_last, sizeof(log_last), "%s", msg);
+}
+
 START_TEST(conflicting_devices)
 {
 	struct qat_rt *other = NULL;
@@ -767,14 +774,36 @@ START_TEST(conflicting_devices)
 	char *dir2 = qt_tmpdir();
 	char reg[4096];
 
+	struct qat_state_sub *mine = subscribe(0, 0);
+	char want[32];
+
 	publish(0, QAT_EVENT_START);
 	qt_sim_conf(dir2, "4xxx", 0, "SimPciAddress = 0000:3d:00.0\n", NULL);
 	snprintf(reg, sizeof(reg), "%s/registry", qt_dir);
 	ck_assert_int_eq(qt_rt_try_open_reg(dir2, reg, &other), 0);
+	/* While a subscriber of the first configuration lives: refused,
+	 * and the log names it. */
+	log_last[0] = '\0';
+	qat_set_log_fn(log_keep, NULL, QAT_LOG_ERR);
 	ck_assert_int_eq(qat_state_subscribe(other, 0, NULL, &sub), -ESTALE);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	snprintf(want, sizeof(want), " %d", (int)getpid());
+	ck_assert_ptr_nonnull(strstr(log_last, want));
 	ck_assert_int_eq(qat_state_publish(other, qt_dev_at(other, 0), 4),
 			 -ESTALE);
+	/* None left: re-made for the new devices, by itself... */
+	qat_state_unsubscribe(mine);
+	ck_assert_int_eq(qat_state_subscribe(other, 0, NULL, &sub), 0);
+	ck_assert_int_eq(qat_state_publish(other, qt_dev_at(other, 0), 4), 0);
+	expect(sub, 0, QAT_EVENT_RESTARTING);
+	/* ...and a process that had the old one open is told so. */
+	ck_assert_int_eq(qat_state_publish(rt, qt_dev_at(rt, 0), 4), -ESTALE);
+	qat_state_unsubscribe(sub);
+	sub = NULL;
 	qat_rt_close(other);
+	qat_rt_close(rt);
+	rt = qt_rt_open(qt_dir);
+	publish(0, QAT_EVENT_START); /* no one on it: re-made for ours */
 	/* A subset of the same devices is fine. */
 	qt_tmpdir_free(dir2);
 	dir2 = qt_tmpdir();

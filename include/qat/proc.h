@@ -22,6 +22,15 @@
  * needs the same device configuration. Do not remove the files while a
  * process uses them.
  *
+ * Another configuration: a registry file made for another configuration
+ * is re-made for the caller's by itself, atomically, once no live claim,
+ * waiter or subscriber remains on it; a process that still has the old
+ * file open gets -ESTALE from its next call and must reopen its runtime.
+ * While live users remain, the call fails with -ESTALE and logs the pids
+ * of those still using it. The same rule holds for "<registry>.proc"
+ * (another device configuration) and "<registry>.state" (a device id that
+ * means another PCI function).
+ *
  * Search order: the first name, in the order above, that the registry
  * marks free. A name whose holder died still looks taken until the next
  * acquire that finds no name marked free, or qat_proc_list(), notices; it
@@ -95,7 +104,9 @@ struct qat_proc_opts {
  *   -EINTR      a signal handler ran while waiting (one installed
  *               without SA_RESTART; with it, the wait goes on)
  *   -ECANCELED  cancel_fd became readable while waiting
- *   -ESTALE     the registry was made for another configuration (logged)
+ *   -ESTALE     the registry was made for another configuration and live
+ *               claims remain (logged, with their pids), or it was re-made
+ *               while this runtime had it open (reopen the runtime)
  *   -EPROTO     the registry file is corrupt or of another version, or its
  *               lock stayed held by a thread that exists for 2 s (logged;
  *               a lock naming a thread that does not exist is taken over

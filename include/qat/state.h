@@ -28,6 +28,15 @@
  *     (about 95 characters), and subscribers need write access to the
  *     directory.
  *
+ * Another configuration (as for process sections, see proc.h): a registry file made for another configuration
+ * is re-made for the caller's by itself, atomically, once no live claim,
+ * waiter or subscriber remains on it; a process that still has the old
+ * file open gets -ESTALE from its next call and must reopen its runtime.
+ * While live users remain, the call fails with -ESTALE and logs the pids
+ * of those still using it. The same rule holds for "<registry>.proc"
+ * (another device configuration) and "<registry>.state" (a device id that
+ * means another PCI function).
+ *
  * Fork: a child does not inherit its parent's subscriptions. In the child
  * an inherited handle is closed: qat_state_fd() and qat_state_read()
  * return -EBADF, and qat_state_unsubscribe() frees it without touching the
@@ -131,7 +140,8 @@ struct qat_state_sub;   /* a subscription: opaque */
  * The subscription is independent of `rt` once made: it may outlive it.
  * Returns 0, -EINVAL for bad arguments, unknown mask bits or flags,
  * -ENOSPC when QAT_STATE_MAX_SUBSCRIBERS subscriptions are live,
- * -ESTALE when the registry's devices disagree with this runtime's,
+ * -ESTALE when the registry's devices disagree with this runtime's and
+ * live subscribers remain (logged, with their pids; see above),
  * -ENAMETOOLONG when the wakeup socket's path does not fit a socket
  * address, -EPROTO for a corrupt segment or a lock held too long (as
  * qat_proc_acquire()), -EPERM / -ELOOP for a file that fails the trust
