@@ -102,7 +102,9 @@ struct qat_proc_opts {
  *   -EAGAIN     every name is taken (without QAT_PROC_WAIT)
  *   -ETIMEDOUT  every name stayed taken for timeout_ms
  *   -EINTR      a signal handler ran while waiting (one installed
- *               without SA_RESTART; with it, the wait goes on)
+ *               without SA_RESTART; with it, the wait goes on). The call
+ *               rechecks the names every 10 ms: a signal that lands in
+ *               that instant, between two sleeps, interrupts nothing
  *   -ECANCELED  cancel_fd became readable while waiting
  *   -ESTALE     the registry was made for another configuration and live
  *               claims remain (logged, with their pids), or it was re-made
