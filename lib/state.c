@@ -24,6 +24,10 @@ _Static_assert((QAT_STATE_RING_EVENTS & (QAT_STATE_RING_EVENTS - 1)) == 0,
 	       "ring size is a power of two");
 _Static_assert(sizeof(struct qat_adf_state) == 8, "struct adf_state layout");
 
+#ifdef __SANITIZE_THREAD__
+unsigned int qat_state_fence_word;
+#endif
+
 /* Serialises first attachment of any runtime; rt->lock guards the slot. */
 static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -355,7 +359,7 @@ static void ring_append(struct st_seg *seg, unsigned int dev_id, int event)
 
 	/* Seqlock write: readers that see BUSY or a torn copy retry. */
 	__atomic_store_n(&r->seq, s | ST_BUSY, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	ST_FENCE(__ATOMIC_RELEASE);
 	__atomic_store_n(&r->dev_id, dev_id, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->event, event, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->ts, ts, __ATOMIC_RELAXED);
@@ -546,7 +550,7 @@ static void nudge_all(struct qat_state_rt *st, struct st_target *t,
 	/* Pairs with the reader clearing `pending` before it looks at head:
 	 * either it sees our record or we see its cleared flag. A set flag
 	 * means a nudge is on its way already. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ST_FENCE(__ATOMIC_SEQ_CST);
 	for (i = 0; i < n; i++)
 		if (!__atomic_exchange_n(&st->seg->slots[t[i].slot].pending, 1,
 					 __ATOMIC_SEQ_CST))

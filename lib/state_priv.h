@@ -44,6 +44,20 @@
 #define QAT_STATE_VERSION 2 /* 2: wakeup sockets by path, not in slots */
 #define QAT_STATE_MAX_DEVS 256
 
+/*
+ * __atomic_thread_fence(order). ThreadSanitizer builds refuse fences, so
+ * there a sequentially consistent read-modify-write of one word stands in
+ * for every fence: a full barrier where the tests run, and every access
+ * it orders is atomic anyway, so the sanitizer has nothing to report.
+ */
+#ifdef __SANITIZE_THREAD__
+extern unsigned int qat_state_fence_word;
+#define ST_FENCE(order)                                                      \
+	((void)__atomic_fetch_add(&qat_state_fence_word, 0, __ATOMIC_SEQ_CST))
+#else
+#define ST_FENCE(order) __atomic_thread_fence(order)
+#endif
+
 /* Top bit of a record's sequence word: being written. */
 #define ST_BUSY (1ull << 63)
 

@@ -497,7 +497,7 @@ static uint64_t rec_read(const struct st_rec *r, uint64_t want,
 	c->ts = __atomic_load_n(&r->ts, __ATOMIC_RELAXED);
 	for (i = 0; i < QAT_EVENT_COUNT; i++)
 		c->cum[i] = __atomic_load_n(&r->cum[i], __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	ST_FENCE(__ATOMIC_ACQUIRE);
 	return __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
 }
 
@@ -606,7 +606,7 @@ static void rearm(struct qat_state_sub *sub)
 	while (recvmmsg(sub->sock, m, QAT_ARRAY_SIZE(m), MSG_DONTWAIT,
 			NULL) == (int)QAT_ARRAY_SIZE(m))
 		;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ST_FENCE(__ATOMIC_SEQ_CST);
 }
 
 QAT_API int qat_state_read(struct qat_state_sub *sub,
