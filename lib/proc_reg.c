@@ -397,6 +397,7 @@ static int lockf_open(struct proc_reg *reg, unsigned int f)
 	};
 	const int fl = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
 	char path[PATH_MAX];
+	struct stat st;
 	int fd, ret;
 
 	if (snprintf(path, sizeof(path), "%s.%u", reg->path, f) >=
@@ -417,6 +418,8 @@ static int lockf_open(struct proc_reg *reg, unsigned int f)
 	}
 	if (fd < 0) {
 		ret = -errno;
+		if (ret != -ELOOP && !lstat(path, &st) && !S_ISREG(st.st_mode))
+			ret = -EPERM; /* a directory, a socket...: not ours */
 		qat_err("%s: %s", path, qat_strerror(ret));
 		return ret;
 	}

@@ -149,7 +149,8 @@ static struct qat_proc *take(struct qat_rt *rt, const char *want)
 	int ret = qat_proc_acquire(rt, "SSL", NULL, &p);
 
 	ck_assert_msg(ret == 0, "acquire: %s", qat_strerror(ret));
-	ck_assert_str_eq(qat_proc_name(p), want);
+	if (want)
+		ck_assert_str_eq(qat_proc_name(p), want);
 	return p;
 }
 
@@ -1007,6 +1008,62 @@ START_TEST(registry_remade_when_unused)
 }
 END_TEST
 
+/*
+ * More than 64 names: the locks of names 64.. live in "<registry>.proc.1",
+ * made with the registry's mode; claims there die with their process like
+ * the others, and (as root) a lock file of another owner is refused.
+ */
+START_TEST(lock_files_beside_registry)
+{
+	static struct qat_proc *p[70];
+	char side[4300], want[32];
+	struct qat_rt *rt;
+	struct stat st;
+	pid_t pid;
+	int k, ret = 0;
+
+	ssl_conf(0, "MaxProcesses = 128\n", 70, NULL);
+	snprintf(side, sizeof(side), "%s.1", reg_file);
+	rt = qt_rt_open(qt_dir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (k = 0; k < 70; k++)
+			if (qat_proc_acquire(rt, "SSL", NULL, &p[k]))
+				_exit(1);
+		raise(SIGKILL);
+	}
+	ck_assert_int_eq(qt_reap(pid), 128 + SIGKILL);
+	ck_assert_int_eq(stat(side, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	/* Every name of the dead process comes back, in order. */
+	for (k = 0; k < 70; k++) {
+		snprintf(want, sizeof(want), "SSL_INT_%d", k);
+		p[k] = take(rt, want);
+	}
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 70);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p[0]), 0 - EAGAIN);
+	qat_rt_close(rt);
+	if (geteuid() != 0)
+		return;
+	ck_assert_int_eq(chown(side, 65534, 65534), 0);
+	rt = qt_rt_open(qt_dir);
+	/* Names whose locks are in the main file still work; the first one
+	 * whose lock is in the foreign file is refused. (Slots are numbered
+	 * by sorted section name: GENERAL and SSL come first.) */
+	for (k = 0; k < 70; k++) {
+		ret = qat_proc_acquire(rt, "SSL", NULL, &p[k]);
+		if (ret)
+			break;
+	}
+	ck_assert_int_eq(ret, -EPERM);
+	ck_assert_int_ge(k, 60);
+	ck_assert_int_lt(k, 64);
+	qat_rt_close(rt);
+}
+END_TEST
+
 static void scribble(off_t off, const void *buf, size_t len)
 {
 	int fd = open(reg_file, O_WRONLY | O_CLOEXEC);
@@ -1611,6 +1668,7 @@ Suite *proc_suite(void)
 	tcase_add_checked_fixture(file, setup, qt_dir_teardown);
 	tcase_add_test(file, other_configuration_refused);
 	tcase_add_test(file, registry_remade_when_unused);
+	tcase_add_test(file, lock_files_beside_registry);
 	tcase_add_test(file, corrupt_registry_refused);
 	tcase_add_test(file, symlink_refused);
 	tcase_add_test(file, corrupt_lock_word_bounded);
