@@ -68,18 +68,21 @@ static int plan_usable(const struct qat_rt *rt, const struct proc_plan *p)
 	return -ENOENT;
 }
 
-/* One pass over the names, under the segment lock. 1 taken, 0 none. */
+/* One pass over the names, under the segment lock. 1 taken, 0 none
+ * (*full: it was our turn, and no name looked free). */
 static int try_once(struct proc_reg *reg, const struct proc_plan *p,
-		    struct qat_proc *h, const struct proc_ticket *t)
+		    struct qat_proc *h, const struct proc_ticket *t, int *full)
 {
 	int ret;
 
+	*full = 0;
 	if (!proc_queue_my_turn(reg, p->base, t))
 		return 0;
 	ret = proc_take_first(reg, h, p);
 	if (ret > 0)
 		memcpy(h->name, reg->slot_name[h->slot],
 		       strlen(reg->slot_name[h->slot]) + 1);
+	*full = ret == 0;
 	return ret;
 }
 
@@ -119,14 +122,17 @@ static int64_t wait_ns(int timeout_ms, uint64_t start, int cancel)
  */
 static int locked_round(struct proc_reg *reg, const struct proc_plan *p,
 			struct qat_proc *h, struct proc_ticket *t, int wait,
-			uint32_t *seq)
+			uint32_t *seq, const uint32_t *dead, unsigned int ndead,
+			int *full)
 {
 	int ret = proc_seg_lock(reg), left = 0;
 
 	if (ret)
 		return ret;
 	*seq = proc_wake_seq(reg);
-	ret = try_once(reg, p, h, t->have ? t : NULL);
+	if (ndead)
+		proc_dead_clear(reg, dead, ndead);
+	ret = try_once(reg, p, h, t->have ? t : NULL, full);
 	if (ret == 0 && wait && !t->have)
 		proc_queue_enter(reg, p->base, t); /* full: poll unqueued */
 	if (ret != 0 && t->have) {
@@ -137,6 +143,28 @@ static int locked_round(struct proc_reg *reg, const struct proc_plan *p,
 	if (left)
 		proc_wake(reg); /* the next in line may be first now */
 	return ret;
+}
+
+/*
+ * A locked round; when it finds no name marked free, look for names of
+ * dead holders without the lock and, if some, a second round that frees
+ * them first.
+ */
+static int round_and_sweep(struct proc_reg *reg, const struct proc_plan *p,
+			   struct qat_proc *h, struct proc_ticket *t, int wait,
+			   uint32_t *seq)
+{
+	uint32_t dead[PROC_DEAD_BATCH];
+	unsigned int n;
+	int ret, full;
+
+	ret = locked_round(reg, p, h, t, wait, seq, NULL, 0, &full);
+	if (ret || !full)
+		return ret;
+	n = proc_dead_scan(reg, p, dead, PROC_DEAD_BATCH);
+	if (!n)
+		return 0;
+	return locked_round(reg, p, h, t, wait, seq, dead, n, &full);
 }
 
 /* Stop waiting with `why`, leaving the queue. */
@@ -174,7 +202,7 @@ static int acquire_loop(struct proc_reg *reg, const struct proc_plan *p,
 	int64_t ns;
 
 	for (;;) {
-		ret = locked_round(reg, p, h, &t, wait, &seq);
+		ret = round_and_sweep(reg, p, h, &t, wait, &seq);
 		if (ret > 0)
 			return 0;
 		if (ret < 0)

@@ -126,6 +126,12 @@ int proc_seg_lock(struct proc_reg *reg);
 void proc_seg_unlock(struct proc_reg *reg);
 int proc_take_first(struct proc_reg *reg, struct qat_proc *h,
 		    const struct proc_plan *p);
+/* Names of dead holders, found without the lock, freed under it. */
+#define PROC_DEAD_BATCH 1024u
+unsigned int proc_dead_scan(struct proc_reg *reg, const struct proc_plan *p,
+			    uint32_t *out, unsigned int max); /* no lock */
+unsigned int proc_dead_clear(struct proc_reg *reg, const uint32_t *dead,
+			     unsigned int n);
 int proc_slot_free(struct proc_reg *reg, struct qat_proc *h); /* no lock */
 int proc_slot_live(struct proc_reg *reg, uint32_t slot);
 /* A place in the wait queue; kept locally, never re-read from the file. */

@@ -274,38 +274,58 @@ static int take_free(struct proc_reg *reg, struct qat_proc *h,
 }
 
 /*
- * No name looks free: clear the marks of every name of plan p whose
- * holder died, so that the search finds them, in order, this time and the
- * next (one sweep, not one per acquire). Returns how many it cleared.
+ * No name looks free: find, without the segment lock (one lock query per
+ * name, thousands of them, must not hold up everyone's claims and
+ * releases), up to max names of plan p marked taken whose byte no one
+ * holds: their holders died. Returns how many it put in out[].
  */
-static unsigned int sweep_dead(struct proc_reg *reg, const struct proc_plan *p)
+unsigned int proc_dead_scan(struct proc_reg *reg, const struct proc_plan *p,
+			    uint32_t *out, unsigned int max)
 {
-	struct proc_seg *seg = reg->seg;
 	unsigned int r, n = 0;
 	uint32_t i;
 
-	for (r = 0; r < p->nrun; r++) {
+	for (r = 0; r < p->nrun && n < max; r++) {
 		const struct proc_run *run = &p->run[r];
 
-		for (i = run->first; i < run->first + run->n; i++) {
-			if (!bit_test(seg, i) || slot_held(reg, i) != 0)
-				continue; /* free, alive, or cannot tell */
-			seg->reclaims++;
-			qat_dbg("%s: %s of dead pid %d is free again",
-				reg->path, reg->slot_name[i],
-				(int)seg->slots[i].pid);
-			store_rel(&seg->slots[i].state, PROC_SLOT_FREE);
-			bit_clear(seg, i);
-			n++;
-		}
+		for (i = run->first; i < run->first + run->n && n < max; i++)
+			if (bit_test(reg->seg, i) && slot_held(reg, i) == 0)
+				out[n++] = i;
 	}
 	return n;
 }
 
 /*
- * Claim the first free name of plan p for h: a name the table marks free,
- * else one whose holder died. Costs one lock call when a name is free,
- * however many are taken. 1 taken (h->slot, h->dev set), 0 none, -errno.
+ * Under the lock: free the names of dead[0..n) still marked taken and
+ * still unheld (a claim marks its name only after locking its byte, under
+ * this lock, so such a mark is a dead claim). Returns how many it freed.
+ */
+unsigned int proc_dead_clear(struct proc_reg *reg, const uint32_t *dead,
+			     unsigned int n)
+{
+	struct proc_seg *seg = reg->seg;
+	unsigned int k, freed = 0;
+	uint32_t i;
+
+	for (k = 0; k < n; k++) {
+		i = dead[k];
+		if (i >= reg->nslots || !bit_test(seg, i) ||
+		    slot_held(reg, i) != 0)
+			continue;
+		seg->reclaims++;
+		qat_dbg("%s: %s of dead pid %d is free again", reg->path,
+			reg->slot_name[i], (int)seg->slots[i].pid);
+		store_rel(&seg->slots[i].state, PROC_SLOT_FREE);
+		bit_clear(seg, i);
+		freed++;
+	}
+	return freed;
+}
+
+/*
+ * Claim the first name of plan p the table marks free for h. Costs one
+ * lock call, however many names are taken. 1 taken (h->slot, h->dev set),
+ * 0 none, -errno.
  */
 int proc_take_first(struct proc_reg *reg, struct qat_proc *h,
 		    const struct proc_plan *p)
@@ -313,8 +333,6 @@ int proc_take_first(struct proc_reg *reg, struct qat_proc *h,
 	const struct qat_dev *dev = NULL;
 	int ret = take_free(reg, h, p, &dev);
 
-	if (!ret && sweep_dead(reg, p))
-		ret = take_free(reg, h, p, &dev);
 	if (ret > 0)
 		h->dev = (struct qat_dev *)dev;
 	return ret;
