@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1164,6 +1165,31 @@ START_TEST(woken_in_another_netns)
 }
 END_TEST
 
+/* The wakeup socket lies beside the registry with the registry's mode,
+ * and goes with the subscription. */
+START_TEST(wakeup_socket_beside_registry)
+{
+	struct qat_state_sub *sub = subscribe(0, 0);
+	char path[4200];
+	struct stat st;
+	unsigned int i, found = 0;
+
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++) {
+		snprintf(path, sizeof(path), "%s/registry.state.%u", qt_dir, i);
+		if (lstat(path, &st))
+			continue;
+		found++;
+		ck_assert(S_ISSOCK(st.st_mode));
+		ck_assert_uint_eq(st.st_mode & 0777, 0600);
+		ck_assert_uint_eq(st.st_uid, geteuid());
+		break;
+	}
+	ck_assert_uint_eq(found, 1);
+	qat_state_unsubscribe(sub);
+	ck_assert_int_eq(lstat(path, &st), -1);
+}
+END_TEST
+
 /* Can this process make a network namespace? Tried in a child. */
 static int can_unshare_net(void)
 {
@@ -1203,6 +1229,7 @@ Suite *state_suite(void)
 	tcase_add_test(api, outlives_runtime);
 	tcase_add_test(api, watch_interrupts);
 	tcase_add_test(api, watch_uevents);
+	tcase_add_test(api, wakeup_socket_beside_registry);
 	suite_add_tcase(s, api);
 
 	tcase_add_checked_fixture(procs, setup, teardown);
