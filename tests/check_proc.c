@@ -466,6 +466,26 @@ static pid_t holder(struct qat_rt *rt, enum holder_end how, unsigned int ms,
 	_exit(0);
 }
 
+/* holder(), once it holds the name. */
+static pid_t holding(struct qat_rt *rt, enum holder_end how, unsigned int ms,
+		     volatile int *ready)
+{
+	pid_t pid = holder(rt, how, ms, ready);
+
+	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	return pid;
+}
+
+/* End a test around a holder: it, the runtime, the shared words. */
+static void holding_end(pid_t pid, struct qat_rt *rt, volatile int *ready,
+			size_t len)
+{
+	kill(pid, SIGKILL);
+	qt_reap(pid);
+	qat_rt_close(rt);
+	munmap((void *)ready, len);
+}
+
 static void check_wakes(enum holder_end how, int want_status)
 {
 	volatile int *ready = shared(sizeof(int));
@@ -521,8 +541,7 @@ START_TEST(wait_times_out)
 
 	ssl_conf(0, NULL, 1, NULL);
 	rt = qt_rt_open(qt_dir);
-	pid = holder(rt, END_RELEASE, 700, ready);
-	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	pid = holding(rt, END_RELEASE, 700, ready);
 	t0 = now_ms();
 	ck_assert_int_eq(try_take(rt, 1, 200, &p), -ETIMEDOUT);
 	dt = now_ms() - t0;
@@ -536,10 +555,7 @@ START_TEST(wait_times_out)
 	ck_assert_int_eq(wait_int(ready, 2, 10000), 2);
 	ck_assert_int_eq(try_take(rt, 0, 0, &p), 0);
 	ck_assert_int_eq(qat_proc_release(p), 0);
-	kill(pid, SIGKILL);
-	qt_reap(pid);
-	qat_rt_close(rt);
-	munmap((void *)ready, sizeof(int));
+	holding_end(pid, rt, ready, sizeof(int));
 }
 END_TEST
 
@@ -557,8 +573,7 @@ START_TEST(timeout_never_early)
 
 	ssl_conf(0, NULL, 1, NULL);
 	rt = qt_rt_open(qt_dir);
-	pid = holder(rt, END_RELEASE, 20000, ready);
-	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	pid = holding(rt, END_RELEASE, 20000, ready);
 	for (i = 0; i < 30; i++) {
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		ck_assert_int_eq(try_take(rt, 1, 17, &p), -ETIMEDOUT);
@@ -568,10 +583,7 @@ START_TEST(timeout_never_early)
 		ck_assert_msg(ns >= 17000000, "gave up after %lld ns",
 			      (long long)ns);
 	}
-	kill(pid, SIGKILL);
-	qt_reap(pid);
-	qat_rt_close(rt);
-	munmap((void *)ready, sizeof(int));
+	holding_end(pid, rt, ready, sizeof(int));
 }
 END_TEST
 
@@ -590,8 +602,7 @@ START_TEST(release_wakes_without_poll)
 
 	ssl_conf(0, NULL, 1, NULL);
 	rt = qt_rt_open(qt_dir);
-	pid = holder(rt, END_RELEASE, 300, ready);
-	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	pid = holding(rt, END_RELEASE, 300, ready);
 	qat_proc_test_no_poll = 1;
 	t0 = now_ms();
 	ck_assert_int_eq(try_take(rt, 1, 4000, &p), 0);
@@ -601,10 +612,7 @@ START_TEST(release_wakes_without_poll)
 	ck_assert_int_eq(wait_int(ready, 2, 5000), 2);
 	ck_assert_msg(dt < 3000, "woke after %llu ms", (unsigned long long)dt);
 	ck_assert_int_eq(qat_proc_release(p), 0);
-	kill(pid, SIGKILL);
-	qt_reap(pid);
-	qat_rt_close(rt);
-	munmap((void *)ready, sizeof(int));
+	holding_end(pid, rt, ready, sizeof(int));
 }
 END_TEST
 
@@ -625,8 +633,7 @@ START_TEST(signal_interrupts_wait)
 
 	ssl_conf(0, NULL, 1, NULL);
 	rt = qt_rt_open(qt_dir);
-	pid = holder(rt, END_RELEASE, 20000, ready);
-	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	pid = holding(rt, END_RELEASE, 20000, ready);
 	w = fork();
 	ck_assert_int_ge(w, 0);
 	if (w == 0) {
@@ -646,10 +653,7 @@ START_TEST(signal_interrupts_wait)
 	ck_assert_int_lt(i, 50);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
 	ck_assert_uint_eq(wait_queued(0, 10), 0); /* it left the queue */
-	kill(pid, SIGKILL);
-	qt_reap(pid);
-	qat_rt_close(rt);
-	munmap((void *)ready, 2 * sizeof(int));
+	holding_end(pid, rt, ready, 2 * sizeof(int));
 }
 END_TEST
 
@@ -673,8 +677,7 @@ START_TEST(cancel_fd_ends_wait)
 	/* Nothing held: the cancel fd changes nothing. */
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), 0);
 	ck_assert_int_eq(qat_proc_release(p), 0);
-	pid = holder(rt, END_RELEASE, 20000, ready);
-	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	pid = holding(rt, END_RELEASE, 20000, ready);
 	w = fork();
 	ck_assert_int_ge(w, 0);
 	if (w == 0) {
@@ -695,10 +698,7 @@ START_TEST(cancel_fd_ends_wait)
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), -EINVAL);
 	close(fds[0]);
 	close(fds[1]);
-	kill(pid, SIGKILL);
-	qt_reap(pid);
-	qat_rt_close(rt);
-	munmap((void *)ready, sizeof(int));
+	holding_end(pid, rt, ready, sizeof(int));
 }
 END_TEST
 

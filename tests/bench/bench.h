@@ -125,6 +125,19 @@ static inline int bench_rt_open(const char *config, const char *dir,
 	return qat_rt_open(&o, rt);
 }
 
+/* bench_rt_open(), or exit(1) saying why. */
+static inline struct qat_rt *bench_rt_must_open(const char *prog,
+						const char *config,
+						const char *dir)
+{
+	struct qat_rt *rt;
+	int ret = bench_rt_open(config, dir, &rt);
+
+	if (ret)
+		bench_die(prog, "qat_rt_open", -ret);
+	return rt;
+}
+
 /* Remove the temporary directory `dir` and all in it. */
 static inline void bench_rmtree(const char *prog, const char *dir)
 {

@@ -263,16 +263,6 @@ static void (*const kind_op[NKINDS])(struct ctx *) = { op_ours, op_floor,
 static char sockpath2[100];
 static int ncpu;
 
-static struct qat_rt *rt_open(void)
-{
-	struct qat_rt *rt;
-	int ret = bench_rt_open(dir, dir, &rt);
-
-	if (ret)
-		bench_die(prog, "qat_rt_open", -ret);
-	return rt;
-}
-
 /* Per-process resources for one contender; `i` tells processes apart. */
 static void ctx_open(struct ctx *c, enum kind k, struct qat_rt *rt,
 		     unsigned int i)
@@ -436,7 +426,7 @@ int main(void)
 	dpid = daemon_start(sockpath, ncpu >= 2 ? 1 : 0);
 	dpid2 = daemon_start(sockpath2, 0);
 	nk = ncpu >= 2 ? NKINDS : DAEMON_CROSS; /* cross needs 2 CPUs */
-	rt = rt_open();
+	rt = bench_rt_must_open(prog, dir, dir);
 	if (qat_proc_list(rt, &c, 1) < 0) /* attach before forking */
 		bench_die(prog, "qat_proc_list", EPROTO);
 	/* Rounds interleave the contenders so that noise hits all alike. */

@@ -54,16 +54,6 @@ struct shared {
 
 static struct shared *sh;
 
-static struct qat_rt *rt_open(void)
-{
-	struct qat_rt *rt;
-	int ret = bench_rt_open(dir, dir, &rt);
-
-	if (ret)
-		bench_die(prog, "qat_rt_open", -ret);
-	return rt;
-}
-
 /* Holder p makes acquisitions p, p + HOLDERS, ... in turn with the others,
  * gives back acquisition sh->hole if it made it, then sleeps. */
 static void holder(struct qat_rt *rt, unsigned int p)
@@ -239,7 +229,7 @@ int main(void)
 	char name[80];
 
 	setup();
-	rt = rt_open();
+	rt = bench_rt_must_open(prog, dir, dir);
 	if (qat_proc_list(rt, NULL, 0) < 0) /* attach before forking */
 		bench_die(prog, "qat_proc_list", EPROTO);
 	for (r = 0; r < ROUNDS; r++) {
