@@ -143,7 +143,10 @@ $(O)/tests/prog_%: tests/prog_%.c $(STATIC) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests -o $@ $< $(STATIC) $(DEP_LIBS) $(LDFLAGS_SAN)
 
-$(O)/bench/%: tests/bench/%.c $(STATIC) $(wildcard tests/bench/*.h)
+# A benchmark also rebuilds when its fragment (its flags) changes.
+.SECONDEXPANSION:
+$(O)/bench/%: tests/bench/%.c $(STATIC) $(wildcard tests/bench/*.h) \
+              $$(wildcard tests/bench/$$*.mk)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests/bench $(CFLAGS_$*) -o $@ $< $(STATIC) \
 	  $(DEP_LIBS) $(LDFLAGS_SAN) $(LIBS_$*) -lm

@@ -333,6 +333,12 @@ static int rt_shared_default(struct qat_rt *rt, const struct qat_rt_opts *o)
 	rt->registry_path = path;
 	if (!o->registry_mode)
 		rt->registry_mode = 0660;
+	/* Files there are written by every member of the directory's group:
+	 * trust them as QAT_RT_REGISTRY_GROUP would, for that group only. */
+	if (!(o->flags & QAT_RT_REGISTRY_GROUP)) {
+		rt->flags |= QAT_RT_REGISTRY_GROUP;
+		rt->registry_gid = st.st_gid;
+	}
 	return 0;
 }
 
@@ -341,7 +347,9 @@ static int rt_init_opts(struct qat_rt *rt, const struct qat_rt_opts *o)
 	if (o->pci_ids && qat_pci_ids_check(o->pci_ids))
 		return -EINVAL;
 	rt->flags = o->flags;
-	rt->registry_mode = o->registry_mode ? o->registry_mode : 0600;
+	rt->registry_mode = o->registry_mode ? o->registry_mode :
+			    o->flags & QAT_RT_REGISTRY_GROUP ? 0660 : 0600;
+	rt->registry_gid = o->registry_gid;
 	rt->config_path = dup_choice(o->config_path, "QATRT_CONFIG",
 				     QAT_RT_DEFAULT_CONFIG);
 	rt->registry_path = dup_choice(o->registry_path, "QATRT_REGISTRY",
