@@ -106,11 +106,19 @@ QAT_API int qat_dev_accel_id(const struct qat_dev *dev)
 	return dev ? (int)dev->info.accel_id : -EINVAL;
 }
 
+int qat_dev_started(const struct qat_dev *dev)
+{
+	/* The op takes a mutable device; reading the flag changes nothing. */
+	return dev->ops->started ? dev->ops->started((struct qat_dev *)dev)
+				 : dev->info.started;
+}
+
 QAT_API int qat_dev_info(const struct qat_dev *dev, struct qat_dev_info *info)
 {
 	if (!dev || !info)
 		return -EINVAL;
 	*info = dev->info;
+	info->started = qat_dev_started(dev);
 	return 0;
 }
 

@@ -227,6 +227,8 @@ int qat_rt_add_dev(struct qat_rt *rt, const struct qat_backend_ops *ops,
 	dev->priv = priv;
 	dev->cfg = cfg;
 	dev->info = *info;
+	if (!dev->info.sharing)
+		dev->info.sharing = ops->sharing;
 	snprintf(dev->info.backend, sizeof(dev->info.backend), "%s", ops->name);
 	rt->devs[rt->ndevs++] = dev;
 	if (out)

@@ -716,6 +716,7 @@ static const void *vfio_dma_space(struct qat_dev *dev, int *err)
 
 const struct qat_backend_ops qat_vfio_ops = {
 	.name = "vfio",
+	.sharing = QAT_DEV_EXCLUSIVE, /* one process has a group open */
 	.probe = qat_pci_probe,
 	.dev_fini = vfio_dev_fini,
 	.bar_info = vfio_bar_info,

@@ -50,7 +50,14 @@ struct qat_dev_info {
 				     * [GENERAL] MaxProcesses, else the
 				     * type's banks * rings per bank / 2 */
 	unsigned int num_bars;   /* BARs that exist (size > 0) */
+	/* Added last, as every later field will be: a struct only ever
+	 * grows at its end. */
+	unsigned int sharing;    /* QAT_DEV_SHARED or QAT_DEV_EXCLUSIVE */
 };
+
+/* Sharing modes (qat_dev_info.sharing): see "Several processes" above. */
+#define QAT_DEV_SHARED    1u
+#define QAT_DEV_EXCLUSIVE 2u
 
 /* Number of devices the runtime found. */
 QAT_API int qat_dev_count(const struct qat_rt *rt);
