@@ -189,7 +189,12 @@ int qat_sim_shm_open(struct qat_sim_dev *s, const char *registry,
 		   : -ENOENT;
 	if (!ret) {
 		s->sh = (struct sim_shared *)s->shm.hdr;
-	} else if (ret == -ENOENT || ret == -EACCES || ret == -EROFS) {
+	} else if (ret == -ENOENT || ret == -EACCES || ret == -EROFS ||
+		   ret == -ESTALE) {
+		/* No place to share it, or processes on the registry that
+		 * declare it otherwise (-ESTALE, logged; the registry's
+		 * state calls refuse them too): a device of our own is
+		 * still one that works. */
 		if (path)
 			qat_warn("%s: %s; simulated device %u is this "
 				 "process's alone", path, qat_strerror(ret),
