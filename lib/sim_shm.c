@@ -13,10 +13,12 @@
  * read from it is checked where it is used.
  *
  * Each process holds an OFD read lock on byte SIM_USERS_BYTE while it
- * has the file mapped. A process that finds no such lock is alone with
- * the device: the old file goes and a new one is made, so the device
- * powers on with its declaration's started flag and reset values instead
- * of whatever a process long gone left in it.
+ * has the file mapped. A process that can take the write lock instead is
+ * alone with the device: it powers the device on afresh (declared started
+ * flag, reset values) under that lock, then turns it into its read lock
+ * in one step, so that no process ever works on what a process long gone
+ * left in the file, and none sees a half-done power-on. A file made for
+ * another declaration is removed when no process uses it, and made anew.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,9 +87,9 @@ static int sim_shm_init(void *base, size_t size, void *arg)
 	return 0;
 }
 
-/* No process has `path` mapped (no read lock on SIM_USERS_BYTE): remove
- * it, so that the caller makes the device anew. Only our own file: one
- * that another user made stays, and qat_shm_open() judges it. */
+/* A file made for another declaration that no process has mapped (no
+ * read lock on SIM_USERS_BYTE): remove it, so that the caller makes the
+ * device anew. Only our own file: one that another user made stays. */
 static void sim_shm_drop_unused(const char *path)
 {
 	struct stat st;
@@ -102,15 +104,27 @@ static void sim_shm_drop_unused(const char *path)
 	close(fd); /* drops the write lock, if taken */
 }
 
-/* Take our read lock, bounded: the write lock of a process checking for
- * users is held only across an unlink. Then make sure the path still
- * names the file we locked (it may have been replaced meanwhile). */
-static int sim_shm_join(struct qat_shm *shm, const char *path)
+/* Power on: everything after the header as a new file has it. */
+static void sim_shm_power_on(struct sim_shared *sh, size_t size,
+			     const struct sim_init_arg *a)
+{
+	memset((char *)sh + sizeof(sh->hdr), 0, size - sizeof(sh->hdr));
+	sim_shm_init(sh, size, (void *)a);
+}
+
+/* Take our read lock, bounded: another process holds the write lock only
+ * across a power-on. First user: power the device on, then keep the lock
+ * as a read lock (the kernel converts it atomically). Then make sure the
+ * path still names the file we locked (it may have been replaced). */
+static int sim_shm_join(struct qat_shm *shm, const char *path,
+			const struct sim_init_arg *a)
 {
 	struct timespec pause = { 0, 5 * 1000 * 1000 };
-	struct stat a, b;
+	struct stat st_path, st_fd;
 	int ret, waited;
 
+	if (!ofd_lock(shm->fd, F_WRLCK, SIM_USERS_BYTE))
+		sim_shm_power_on((struct sim_shared *)shm->hdr, shm->size, a);
 	for (waited = 0;; waited += 5) {
 		ret = ofd_lock(shm->fd, F_RDLCK, SIM_USERS_BYTE);
 		if (ret != -EAGAIN && ret != -EACCES)
@@ -124,8 +138,8 @@ static int sim_shm_join(struct qat_shm *shm, const char *path)
 	}
 	if (ret)
 		return ret;
-	if (stat(path, &a) || fstat(shm->fd, &b) || a.st_dev != b.st_dev ||
-	    a.st_ino != b.st_ino)
+	if (stat(path, &st_path) || fstat(shm->fd, &st_fd) ||
+	    st_path.st_dev != st_fd.st_dev || st_path.st_ino != st_fd.st_ino)
 		return -EAGAIN;
 	return 0;
 }
@@ -148,11 +162,14 @@ static int sim_shm_attach(struct qat_sim_dev *s, const char *path,
 	int ret = -EAGAIN, tries;
 
 	for (tries = 0; tries < 8 && ret == -EAGAIN; tries++) {
-		sim_shm_drop_unused(path);
 		ret = qat_shm_open(&p, &s->shm);
+		if (ret == -ESTALE && !tries) {
+			sim_shm_drop_unused(path);
+			ret = qat_shm_open(&p, &s->shm);
+		}
 		if (ret)
 			break;
-		ret = sim_shm_join(&s->shm, path);
+		ret = sim_shm_join(&s->shm, path, &arg);
 		if (ret)
 			qat_shm_close(&s->shm);
 	}

@@ -94,47 +94,71 @@ END_TEST
 
 #define WORKERS 4
 
-/* Four processes each write their word of BAR 0 and wait until they see
- * every other's: one device, not four copies. */
-START_TEST(bar_writes_seen)
+/* Worker i writes its word of BAR 0, then waits until it sees every
+ * other worker's: one device, not four copies. */
+static void worker(unsigned int i)
+{
+	struct qat_dev *dev;
+	struct qat_rt *mine = child_rt(&dev);
+	volatile uint32_t *b;
+	unsigned int j;
+	void *p;
+	size_t len;
+	int tries, seen = 0;
+
+	if (qat_dev_bar_map(dev, 0, 1, &p, &len))
+		_exit(98);
+	b = p;
+	b[16 + i] = 0x1000 + i;
+	for (tries = 0; tries < 500 && seen < WORKERS; tries++) {
+		for (seen = 0, j = 0; j < WORKERS; j++)
+			seen += b[16 + j] == 0x1000 + j;
+		usleep(10000);
+	}
+	qat_rt_close(mine);
+	_exit(seen == WORKERS ? 0 : 1);
+}
+
+static void run_workers(void)
 {
 	pid_t pid[WORKERS];
+	unsigned int i;
+
+	for (i = 0; i < WORKERS; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i] == 0)
+			worker(i);
+	}
+	for (i = 0; i < WORKERS; i++)
+		ck_assert_int_eq(qt_reap(pid[i]), 0);
+}
+
+START_TEST(bar_writes_seen)
+{
 	volatile uint32_t *bar;
 	struct qat_rt *rt;
-	unsigned int i, j;
+	unsigned int j;
 
 	conf(NULL);
 	rt = qt_rt_open(qt_dir);
 	bar = bar0(qt_dev_at(rt, 0));
-	for (i = 0; i < WORKERS; i++) {
-		pid[i] = fork();
-		ck_assert_int_ge(pid[i], 0);
-		if (pid[i] == 0) {
-			struct qat_dev *dev;
-			struct qat_rt *mine = child_rt(&dev);
-			volatile uint32_t *b;
-			void *p;
-			size_t len;
-			int tries, seen = 0;
-
-			if (qat_dev_bar_map(dev, 0, 1, &p, &len))
-				_exit(98);
-			b = p;
-			b[16 + i] = 0x1000 + i;
-			for (tries = 0; tries < 500 && seen < WORKERS; tries++) {
-				for (seen = 0, j = 0; j < WORKERS; j++)
-					seen += b[16 + j] == 0x1000 + j;
-				usleep(10000);
-			}
-			qat_rt_close(mine);
-			_exit(seen == WORKERS ? 0 : 1);
-		}
-	}
-	for (i = 0; i < WORKERS; i++)
-		ck_assert_int_eq(qt_reap(pid[i]), 0);
+	run_workers();
 	for (j = 0; j < WORKERS; j++)
 		ck_assert_uint_eq(bar[16 + j], 0x1000 + j);
 	qat_rt_close(rt);
+}
+END_TEST
+
+/* The same with no process on the device before: the four start
+ * together, and one power-on must not hide another's writes. */
+START_TEST(bar_writes_seen_cold)
+{
+	int round;
+
+	conf(NULL);
+	for (round = 0; round < 5; round++)
+		run_workers();
 }
 END_TEST
 
@@ -516,6 +540,7 @@ Suite *share_suite(void)
 	tcase_add_checked_fixture(t, qt_dir_setup, qt_dir_teardown);
 	tcase_add_test(t, sharing_reported);
 	tcase_add_test(t, bar_writes_seen);
+	tcase_add_test(t, bar_writes_seen_cold);
 	tcase_add_test(t, raise_reaches_binder);
 	tcase_add_test(t, raise_masking_kept);
 	tcase_add_test(t, raise_dead_binder);
