@@ -427,6 +427,72 @@ START_TEST(exclusive_one_process)
 }
 END_TEST
 
+/* An exclusive device offers one claim at a time (max_processes 1): a
+ * second process gets -EAGAIN, or waits; when the holder is killed the
+ * waiter gets the claim and the device. */
+START_TEST(exclusive_one_claim)
+{
+	struct qat_proc_opts wait = { .sz = sizeof(wait),
+				      .flags = QAT_PROC_WAIT,
+				      .timeout_ms = 20000 };
+	struct qat_dev_info info;
+	struct qat_proc *p = NULL;
+	struct pollfd pfd;
+	int ready[2], got[2], v;
+	struct qat_rt *rt;
+	pid_t owner, waiter;
+
+	conf("SimSharing = exclusive\n");
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_dev_info(qt_dev_at(rt, 0), &info), 0);
+	ck_assert_uint_eq(info.max_processes, 1);
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(got, O_CLOEXEC), 0);
+	owner = fork();
+	ck_assert_int_ge(owner, 0);
+	if (owner == 0) {
+		struct qat_dev *d;
+		struct qat_rt *mine = child_rt(&d);
+
+		v = qat_proc_acquire(mine, "SSL", NULL, &p) ||
+		    try_map(qat_proc_dev(p));
+		if (write(ready[1], &v, sizeof(v)) < 0)
+			_exit(2);
+		pause();
+		_exit(3);
+	}
+	ck_assert_int_eq(read(ready[0], &v, sizeof(v)), sizeof(v));
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EAGAIN);
+	waiter = fork();
+	ck_assert_int_ge(waiter, 0);
+	if (waiter == 0) {
+		struct qat_dev *d;
+		struct qat_rt *mine = child_rt(&d);
+
+		v = qat_proc_acquire(mine, "SSL", &wait, &p);
+		v = v ? v : try_map(qat_proc_dev(p));
+		if (write(got[1], &v, sizeof(v)) < 0)
+			_exit(2);
+		_exit(v ? 1 : 0);
+	}
+	pfd = (struct pollfd){ .fd = got[0], .events = POLLIN };
+	ck_assert_int_eq(poll(&pfd, 1, 300), 0); /* still waiting */
+	ck_assert_int_eq(kill(owner, SIGKILL), 0);
+	ck_assert_int_eq(qt_reap(owner), 128 + SIGKILL);
+	ck_assert_int_eq(read(got[0], &v, sizeof(v)), sizeof(v));
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(qt_reap(waiter), 0);
+	qat_rt_close(rt);
+	/* A shared device offers the type's count. */
+	conf(NULL);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_dev_info(qt_dev_at(rt, 0), &info), 0);
+	ck_assert_uint_eq(info.max_processes, 64);
+	qat_rt_close(rt);
+}
+END_TEST
+
 /* The device powers on afresh when no process uses it; while one does,
  * its state is the device's. */
 START_TEST(fresh_when_unused)
@@ -547,6 +613,7 @@ Suite *share_suite(void)
 	tcase_add_test(t, stop_elsewhere);
 	tcase_add_test(t, reset_elsewhere);
 	tcase_add_test(t, exclusive_one_process);
+	tcase_add_test(t, exclusive_one_claim);
 	tcase_add_test(t, fresh_when_unused);
 	tcase_add_test(t, hostile_symlink);
 	tcase_add_test(t, hostile_corrupt_header);

@@ -72,9 +72,11 @@ struct qat_dev_info {
 	int numa_node;           /* -1 when unknown */
 	int started;             /* 1 when the device is up and configured */
 	int is_vf;               /* 1 for a virtual function */
-	unsigned int max_processes; /* internal sections per base section:
-				     * [GENERAL] MaxProcesses, else the
-				     * type's banks * rings per bank / 2 */
+	unsigned int max_processes; /* internal sections per base section
+				     * (claims at once): [GENERAL]
+				     * MaxProcesses, else on a shared device
+				     * the type's banks * rings per bank / 2,
+				     * on an exclusive one 1 */
 	unsigned int num_bars;   /* BARs that exist (size > 0) */
 	/* Added last, as every later field will be: a struct only ever
 	 * grows at its end. */
