@@ -181,16 +181,26 @@ static int raise_elsewhere(unsigned int index, unsigned int v, int times)
 	return qt_reap(pid);
 }
 
+/* A shared device with vector 0 of `index` bound to `fd` here. */
+static struct qat_rt *bound_rt(unsigned int index, int fd,
+			       struct qat_dev **dev)
+{
+	struct qat_rt *rt;
+
+	conf(NULL);
+	rt = qt_rt_open(qt_dir);
+	*dev = qt_dev_at(rt, 0);
+	ck_assert_int_eq(qat_irq_bind(*dev, index, 0, 1, &fd), 0);
+	return rt;
+}
+
 START_TEST(raise_reaches_binder)
 {
 	struct qat_rt *rt;
 	struct qat_dev *dev;
 	int fd = efd();
 
-	conf(NULL);
-	rt = qt_rt_open(qt_dir);
-	dev = qt_dev_at(rt, 0);
-	ck_assert_int_eq(qat_irq_bind(dev, MSIX, 0, 1, &fd), 0);
+	rt = bound_rt(MSIX, fd, &dev);
 	ck_assert_int_eq(raise_elsewhere(MSIX, 0, 1), 1);
 	ck_assert_uint_eq(efd_wait(fd, 2000), 1);
 	/* Vector 1 was not enabled: nothing reaches anyone. */
@@ -213,10 +223,7 @@ START_TEST(raise_masking_kept)
 	struct qat_dev *dev;
 	int fd = efd();
 
-	conf(NULL);
-	rt = qt_rt_open(qt_dir);
-	dev = qt_dev_at(rt, 0);
-	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_INTX, 0, 1, &fd), 0);
+	rt = bound_rt(QAT_IRQ_INTX, fd, &dev);
 	/* 1 then 0: binary 10 */
 	ck_assert_int_eq(raise_elsewhere(QAT_IRQ_INTX, 0, 2), 2);
 	ck_assert_uint_eq(efd_wait(fd, 2000), 1);
@@ -571,10 +578,7 @@ START_TEST(hostile_forged_tickets)
 	int fd = efd(), mfd;
 	uint64_t n;
 
-	conf(NULL);
-	rt = qt_rt_open(qt_dir);
-	dev = qt_dev_at(rt, 0);
-	ck_assert_int_eq(qat_irq_bind(dev, MSIX, 0, 1, &fd), 0);
+	rt = bound_rt(MSIX, fd, &dev);
 	mfd = open(path, O_RDWR | O_CLOEXEC);
 	ck_assert_int_ge(mfd, 0);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED, mfd,
