@@ -45,6 +45,16 @@ static const struct qat_opts_field state_sub_fields[] = {
 };
 LAST_FIELD(struct qat_state_sub_opts, flags);
 
+static const struct qat_opts_field iopf_queue_fields[] = {
+	FIELD(struct qat_iopf_queue_opts, sz),
+	FIELD(struct qat_iopf_queue_opts, flags),
+	FIELD(struct qat_iopf_queue_opts, workers),
+	FIELD(struct qat_iopf_queue_opts, numa_node),
+	FIELD(struct qat_iopf_queue_opts, max_partial),
+	FIELD(struct qat_iopf_queue_opts, max_outstanding),
+};
+LAST_FIELD(struct qat_iopf_queue_opts, max_outstanding);
+
 #define LAYOUT(n, f) { n, f, QAT_ARRAY_SIZE(f) }
 const struct qat_opts_layout qat_rt_opts_layout =
 	LAYOUT("qat_rt_opts", rt_fields);
@@ -52,6 +62,8 @@ const struct qat_opts_layout qat_proc_opts_layout =
 	LAYOUT("qat_proc_opts", proc_fields);
 const struct qat_opts_layout qat_state_sub_opts_layout =
 	LAYOUT("qat_state_sub_opts", state_sub_fields);
+const struct qat_opts_layout qat_iopf_queue_opts_layout =
+	LAYOUT("qat_iopf_queue_opts", iopf_queue_fields);
 
 /* A shorter struct must end between two fields (or after the last). */
 static bool ends_between_fields(const struct qat_opts_layout *l, size_t sz)

@@ -22,6 +22,7 @@ struct qat_opts_layout {
 extern const struct qat_opts_layout qat_rt_opts_layout;
 extern const struct qat_opts_layout qat_proc_opts_layout;
 extern const struct qat_opts_layout qat_state_sub_opts_layout;
+extern const struct qat_opts_layout qat_iopf_queue_opts_layout;
 
 /*
  * Copy a caller's options struct (which starts with `size_t sz`) into `dst`
@@ -42,6 +43,8 @@ int qat_opts_copy_layout(void *dst, size_t our_sz, const void *src,
 			struct qat_rt_opts *: &qat_rt_opts_layout,           \
 			struct qat_proc_opts *: &qat_proc_opts_layout,       \
 			struct qat_state_sub_opts *:                         \
-				&qat_state_sub_opts_layout))
+				&qat_state_sub_opts_layout,                  \
+			struct qat_iopf_queue_opts *:                        \
+				&qat_iopf_queue_opts_layout))
 
 #endif /* QAT_OPTS_H */

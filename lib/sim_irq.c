@@ -747,3 +747,27 @@ void qat_sim_irq_fini(struct qat_dev *dev)
 	free(irq);
 	s->irq = NULL;
 }
+
+/* White-box view for the tests (sim_priv.h): what SET_IRQS left behind. */
+int qat_sim_irq_state(struct qat_dev *dev, struct qat_sim_irq_state *st)
+{
+	struct sim_irq *irq = dev ? sim_irq(dev) : NULL;
+	unsigned int i;
+
+	if (!irq)
+		return -ENODEV;
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&irq->lock);
+	st->type = irq->type;
+	st->nctx = irq->nctx;
+	for (i = 0; i < irq->nctx && i < 64; i++)
+		if (irq->trigger[i] >= 0)
+			st->bound |= 1ull << i;
+	st->masked = irq->masked;
+	st->pending = irq->pending;
+	st->unmask = irq->unmask != NULL;
+	st->err = irq->err_trigger >= 0;
+	st->req = irq->req_trigger >= 0;
+	pthread_mutex_unlock(&irq->lock);
+	return 0;
+}

@@ -137,4 +137,15 @@ int qat_sim_xp_raise(struct qat_dev *dev, unsigned int index,
 /* Unbind everything of this process and stop the listener. */
 void qat_sim_xp_fini(struct qat_dev *dev);
 
+/* For white-box tests: the interrupt state a SET_IRQS call left. */
+struct qat_sim_irq_state {
+	int type;                /* enabled index, -1 when none */
+	unsigned int nctx;       /* vectors enabled */
+	uint64_t bound;          /* bit v: vector v (< 64) has an eventfd */
+	bool masked, pending;    /* INTx */
+	bool unmask;             /* INTx unmask eventfd set */
+	bool err, req;           /* ERR / REQ eventfd bound */
+};
+int qat_sim_irq_state(struct qat_dev *dev, struct qat_sim_irq_state *st);
+
 #endif /* QAT_SIM_PRIV_H */

@@ -5,7 +5,9 @@
  *   2. five worker processes each claim an SSL section (device 0 has
  *      four), one is killed with SIGKILL and its claim dies with it;
  *   3. a dispatcher callback runs for an MSI-X interrupt;
- *   4. a device reset reaches a state subscriber as RESTARTING, RESTARTED.
+ *   4. a device reset reaches a state subscriber as RESTARTING, RESTARTED;
+ *   5. the device writes to a fresh page: one page fault, resolved by the
+ *      fault queue's worker, then the write completes.
  * Run it with `make demo`.
  */
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,6 +203,45 @@ static void demo_events(struct qat_rt *rt, struct qat_dev *dev)
 		die("state events", -ETIMEDOUT);
 }
 
+static void demo_page_fault(struct qat_dev *dev)
+{
+	struct qat_iopf_sink sink = { .type = QAT_IOPF_SINK_SIM };
+	struct qat_iopf_stats st;
+	struct qat_iopf_queue *q;
+	unsigned char *page, in_core = 0;
+	long psz = sysconf(_SC_PAGESIZE);
+	int ret;
+
+	printf("\npage faults: the device writes to a page never touched\n");
+	page = mmap(NULL, (size_t)psz, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		die("mmap", -errno);
+	ret = qat_iopf_queue_alloc("demo", NULL, &q);
+	if (ret)
+		die("qat_iopf_queue_alloc", ret);
+	ret = qat_iopf_queue_add_device(q, dev, NULL, &sink);
+	if (ret)
+		die("qat_iopf_queue_add_device", ret);
+	mincore(page, (size_t)psz, &in_core);
+	printf("  before: page %s\n", in_core & 1 ? "present" : "not present");
+	ret = qat_sim_dma(dev, 1, (uintptr_t)page, (size_t)psz, 1);
+	if (ret < 0)
+		die("qat_sim_dma", ret);
+	mincore(page, (size_t)psz, &in_core);
+	qat_iopf_stats(q, dev, &st);
+	printf("  the DMA raised %d page request(s); %llu group(s) answered "
+	       "SUCCESS by the pool\n", ret,
+	       (unsigned long long)st.responses[QAT_IOPF_SUCCESS]);
+	printf("  after: page %s, first byte %#x (expected %#x)\n",
+	       in_core & 1 ? "present" : "not present", page[0],
+	       QAT_SIM_DMA_BYTE((uintptr_t)page, 1));
+	qat_iopf_queue_free(q);
+	if (ret != 1 || page[0] != QAT_SIM_DMA_BYTE((uintptr_t)page, 1))
+		die("page fault", -EIO);
+	munmap(page, (size_t)psz);
+}
+
 int main(void)
 {
 	/* Simulated devices only: the demo must behave the same on a host
@@ -221,6 +263,7 @@ int main(void)
 	demo_processes(rt);
 	demo_interrupts(dev);
 	demo_events(rt, dev);
+	demo_page_fault(dev);
 	qat_rt_close(rt);
 	printf("\ndemo done\n");
 	return 0;

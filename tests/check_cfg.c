@@ -13,6 +13,7 @@
 
 #include "qat/cfg.h"
 #include "cfg_priv.h"
+#include "util.h"
 
 Suite *cfg_suite(void);
 
@@ -82,12 +83,12 @@ static void load_bad(const char *text, enum qat_cfg_format fmt, int want_rc,
 		     unsigned int line, unsigned int col, const char *msg)
 {
 	struct qat_cfg_error e;
-	struct qat_cfg *c = NULL;
+	struct qat_cfg *c = QT_SENTINEL;
 	int rc = load_fmt(text, fmt, 3, &c, &e);
 
 	ck_assert_msg(rc == want_rc, "rc %d, want %d (%u:%u: %s)", rc, want_rc,
 		      e.line, e.column, e.msg);
-	ck_assert_ptr_null(c);
+	qt_assert_untouched(c);
 	ck_assert_uint_eq(e.line, line);
 	ck_assert_uint_eq(e.column, col);
 	ck_assert_msg(strstr(e.msg, msg), "message '%s' lacks '%s'", e.msg,
@@ -331,14 +332,14 @@ START_TEST(test_bad_case)
 {
 	const struct bad_case *b = &bad_cases[_i];
 	struct qat_cfg_error e;
-	struct qat_cfg *c = NULL;
+	struct qat_cfg *c = QT_SENTINEL;
 	size_t len = b->len ? b->len : strlen(b->text);
 	int rc;
 
 	rc = qat_cfg_load_mem("bad", b->text, len, b->fmt, 0, &c, &e);
 	ck_assert_msg(rc == b->rc, "case %d: rc %d, want %d (%u:%u: %s)", _i,
 		      rc, b->rc, e.line, e.column, e.msg);
-	ck_assert_ptr_null(c);
+	qt_assert_untouched(c);
 	ck_assert_msg(e.line == b->line && e.column == b->col,
 		      "case %d: at %u:%u, want %u:%u (%s)", _i, e.line,
 		      e.column, b->line, b->col, e.msg);
@@ -612,7 +613,7 @@ START_TEST(test_expand_too_big)
 	size_t cap = 300 * 16 + 64, off;
 	char *buf = malloc(cap);
 	struct qat_cfg_error e;
-	struct qat_cfg *c = NULL;
+	struct qat_cfg *c = QT_SENTINEL;
 	int i, rc;
 
 	ck_assert_ptr_nonnull(buf);
@@ -621,7 +622,7 @@ START_TEST(test_expand_too_big)
 		off += (size_t)snprintf(buf + off, cap - off, "K%d = 1\n", i);
 	rc = qat_cfg_load_mem("big", buf, off, CONF, 0, &c, &e);
 	ck_assert_int_eq(rc, -E2BIG);
-	ck_assert_ptr_null(c);
+	qt_assert_untouched(c);
 	ck_assert_msg(strstr(e.msg, "keys after expansion"), "%s", e.msg);
 	free(buf);
 }
@@ -894,6 +895,7 @@ static void check_outcome(int rc, struct qat_cfg *c,
 
 	if (rc == 0) {
 		ck_assert_ptr_nonnull(c);
+		ck_assert_ptr_ne(c, QT_SENTINEL);
 		ck_assert_int_ge(qat_cfg_section_count(c), 0);
 		qat_cfg_get_str(c, "SSL", "Cy0Name", &v);
 		ck_assert_int_eq(qat_cfg_dump_json(c, &s), 0);
@@ -903,7 +905,7 @@ static void check_outcome(int rc, struct qat_cfg *c,
 	}
 	ck_assert_msg(rc == -EINVAL || rc == -E2BIG || rc == -ERANGE,
 		      "rc %d", rc);
-	ck_assert_ptr_null(c);
+	qt_assert_untouched(c);
 	ck_assert_msg(e->msg[0], "empty error message");
 }
 
@@ -920,7 +922,7 @@ START_TEST(test_random_garbage)
 		for (j = 0; j < len; j++)
 			buf[j] = (unsigned char)rnd();
 		for (fmt = CONF; fmt <= JSON; fmt++) {
-			c = NULL;
+			c = QT_SENTINEL;
 			rc = qat_cfg_load_mem("g", buf, len, fmt, 0, &c, &e);
 			check_outcome(rc, c, &e);
 		}
@@ -942,7 +944,7 @@ START_TEST(test_mutated_configs)
 		memcpy(buf, src, len);
 		for (k = 0; k < 1 + (int)(rnd() % 3); k++)
 			buf[rnd() % len] = "=[]#\",-0x\n\r {}:9\0a"[rnd() % 19];
-		c = NULL;
+		c = QT_SENTINEL;
 		rc = qat_cfg_load_mem("m", buf, len, i & 1 ? JSON : CONF, 1,
 				      &c, &e);
 		ok += rc == 0;
@@ -1002,7 +1004,7 @@ START_TEST(test_load_file_errors)
 {
 	char *big = temp_file(".conf", "");
 	struct qat_cfg_error e;
-	struct qat_cfg *c = NULL;
+	struct qat_cfg *c = QT_SENTINEL;
 	int fd;
 
 	ck_assert_int_eq(qat_cfg_load("/nonexistent/x.conf", CONF, 0, &c, &e),
@@ -1015,7 +1017,7 @@ START_TEST(test_load_file_errors)
 	ck_assert_int_eq(ftruncate(fd, (16 << 20) + 1), 0);
 	close(fd);
 	ck_assert_int_eq(qat_cfg_load(big, CONF, 0, &c, &e), -EFBIG);
-	ck_assert_ptr_null(c);
+	qt_assert_untouched(c);
 	ck_assert_int_eq(qat_cfg_load_mem("m", "", (16u << 20) + 1, CONF, 0,
 					  &c, &e), -EFBIG);
 	unlink(big);

@@ -75,11 +75,11 @@ END_TEST
 
 START_TEST(bad_declarations)
 {
-	struct qat_rt *rt = NULL;
+	struct qat_rt *rt = QT_SENTINEL;
 
 	qt_sim_conf(qt_dir, "nosuch", 0, NULL, NULL);
 	ck_assert_int_eq(qt_rt_try_open(qt_dir, &rt), -EINVAL);
-	ck_assert_ptr_null(rt);
+	qt_assert_untouched(rt);
 	qt_dir_teardown();
 	qt_dir_setup();
 	qt_sim_conf(qt_dir, "4xxx", 0, "SimPciId = 8086\n", NULL);
@@ -88,19 +88,19 @@ START_TEST(bad_declarations)
 	qt_dir_setup();
 	qt_sim_conf(qt_dir, "4xxx", 0, "SimStarted = 2\n", NULL);
 	ck_assert_int_eq(qt_rt_try_open(qt_dir, &rt), -ERANGE);
-	ck_assert_ptr_null(rt);
+	qt_assert_untouched(rt);
 }
 END_TEST
 
 START_TEST(same_accel_id_twice)
 {
-	struct qat_rt *rt = NULL;
+	struct qat_rt *rt = QT_SENTINEL;
 
 	qt_sim_conf(qt_dir, "4xxx", 0, NULL, NULL);
 	qt_write(qt_dir, "other_dev0.json",
 		 "{\"GENERAL\": {\"SimDevice\": \"c62x\"}}");
 	ck_assert_int_eq(qt_rt_try_open(qt_dir, &rt), -EEXIST);
-	ck_assert_ptr_null(rt);
+	qt_assert_untouched(rt);
 }
 END_TEST
 
@@ -125,14 +125,14 @@ END_TEST
 START_TEST(config_paths)
 {
 	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_PCI };
-	struct qat_rt *rt = NULL;
+	struct qat_rt *rt = QT_SENTINEL;
 	char path[4096];
 
 	/* A path that was asked for must exist. */
 	snprintf(path, sizeof(path), "%s/missing", qt_dir);
 	o.config_path = path;
 	ck_assert_int_eq(qat_rt_open(&o, &rt), -ENOENT);
-	ck_assert_ptr_null(rt);
+	qt_assert_untouched(rt);
 
 	/* A single file works, and its name gives the accel id. */
 	qt_sim_conf(qt_dir, "4xxx", 3, NULL, NULL);

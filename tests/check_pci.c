@@ -310,7 +310,7 @@ START_TEST(bad_pci_ids)
 		"-123:4", "1234;11e8", "1234:11e8,,1:2", "g234:11e8",
 	};
 	static const char *const good[] = { "1:2", "abcd:EF01,0:0" };
-	struct qat_rt *rt = NULL;
+	struct qat_rt *rt = QT_SENTINEL;
 	unsigned int i;
 
 	for (i = 0; i < QAT_ARRAY_SIZE(bad); i++) {
@@ -318,7 +318,7 @@ START_TEST(bad_pci_ids)
 		/* Checked even when PCI enumeration is off. */
 		ck_assert_msg(try_open(bad[i], QAT_RT_NO_PCI, &rt) == -EINVAL,
 			      "'%s' accepted", bad[i]);
-		ck_assert_ptr_null(rt);
+		qt_assert_untouched(rt);
 		ck_assert_ptr_nonnull(strstr(logbuf, "pci_ids"));
 	}
 	for (i = 0; i < QAT_ARRAY_SIZE(good); i++) {
@@ -381,24 +381,24 @@ START_TEST(configuration_adds_ids)
 	ck_assert_int_eq(info.started, 1);
 	ck_assert_ptr_nonnull(qat_dev_cfg(qt_dev_at(rt, 0)));
 	qat_rt_close(rt);
-	rt = NULL;
+	rt = QT_SENTINEL;
 
 	qt_write(conf, "edu_dev0.conf", "[GENERAL]\nPciId = 1234-11e8\n");
 	logbuf[0] = '\0';
 	ck_assert_int_eq(try_open(NULL, 0, &rt), -EINVAL);
-	ck_assert_ptr_null(rt);
+	qt_assert_untouched(rt);
 	ck_assert_ptr_nonnull(strstr(logbuf, "PciId"));
 }
 END_TEST
 
 START_TEST(simulated_ids_collide)
 {
-	struct qat_rt *rt = NULL;
+	struct qat_rt *rt = QT_SENTINEL;
 
 	FAKE("0000:3d:00.0", 0x8086, 0x4940);
 	qt_sim_conf(conf, "4xxx", 0, NULL, NULL);
 	ck_assert_int_eq(try_open(NULL, 0, &rt), -EEXIST);
-	ck_assert_ptr_null(rt);
+	qt_assert_untouched(rt);
 	ck_assert_ptr_nonnull(strstr(logbuf, "0000:3d:00.0"));
 
 	ck_assert_int_eq(try_open(NULL, QAT_RT_NO_PCI, &rt), 0);
@@ -491,6 +491,11 @@ START_TEST(libpci_error_is_survived)
 }
 END_TEST
 
+static void noop_cb(struct qat_dev *dev, unsigned int index,
+		    unsigned int vector, void *arg)
+{
+}
+
 START_TEST(sysfs_backend)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -544,6 +549,20 @@ START_TEST(sysfs_backend)
 			 -ENOTSUP);
 	ck_assert_int_eq(qat_dma_unmap(dev, 0, page), -ENOTSUP);
 	free(addr);
+	/* No interrupts on sysfs, and it is not simulated (irq.h, sim.h,
+	 * state.h each promise -ENOTSUP for such a backend). */
+	ck_assert_int_eq(qat_irq_info(dev, QAT_IRQ_MSIX,
+				      &(struct qat_irq_info){ 0 }), -ENOTSUP);
+	ck_assert_int_eq(qat_irq_set(dev, QAT_IRQ_MSIX, QAT_IRQ_ACTION_TRIGGER,
+				     QAT_IRQ_DATA_NONE, 0, 0, NULL), -ENOTSUP);
+	ck_assert_int_eq(qat_irq_bind(dev, QAT_IRQ_MSIX, 0, 1,
+				      (int[]){ -1 }), -ENOTSUP);
+	ck_assert_int_eq(qat_irq_handler_add(dev, QAT_IRQ_MSIX, 0, noop_cb,
+					     NULL), -ENOTSUP);
+	ck_assert_int_eq(qat_state_watch(dev, QAT_STATE_WATCH_IRQ), -ENOTSUP);
+	ck_assert_int_eq(qat_sim_set_started(dev, 1), -ENOTSUP);
+	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_MSIX, 0), -ENOTSUP);
+	ck_assert_int_eq(qat_sim_inject_event(dev, QAT_EVENT_ERROR), -ENOTSUP);
 	qat_rt_close(rt);
 }
 END_TEST

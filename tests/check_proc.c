@@ -223,8 +223,9 @@ START_TEST(sixty_four_at_once)
 		seen[n] = 1;
 	}
 	/* The 65th. */
+	p = QT_SENTINEL;
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EAGAIN);
-	ck_assert_ptr_null(p);
+	qt_assert_untouched(p);
 	ck_assert_int_eq(qat_proc_list(rt, claims, 70), 64);
 	for (k = 0; k < 64; k++) { /* numbers in order: _2 before _10 */
 		snprintf(want, sizeof(want), "SSL_INT_%d", k);
@@ -303,9 +304,9 @@ START_TEST(stopped_devices_skipped)
 	ck_assert_int_eq(qat_proc_release(q), 0);
 	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 0), 0), 0);
 	ck_assert_int_eq(qat_sim_set_started(qt_dev_at(rt, 1), 0), 0);
-	q = NULL;
+	q = QT_SENTINEL;
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &q), -ENODEV);
-	ck_assert_ptr_null(q);
+	qt_assert_untouched(q);
 	ck_assert_int_eq(qat_proc_release(p), 0);
 	qat_rt_close(rt);
 }
@@ -323,7 +324,7 @@ static void log_cb(enum qat_log_level level, const char *msg, void *arg)
 START_TEST(bad_requests)
 {
 	struct qat_proc_opts o = { .sz = sizeof(o) };
-	struct qat_proc *p = NULL;
+	struct qat_proc *p = QT_SENTINEL;
 	char longname[200];
 	struct qat_rt *rt;
 
@@ -350,7 +351,7 @@ START_TEST(bad_requests)
 	o.flags = 0;
 	o.sz = 1;
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), -EINVAL);
-	ck_assert_ptr_null(p);
+	qt_assert_untouched(p);
 
 	/* Unknown section: -ENOENT, and the log names it. */
 	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
@@ -509,7 +510,7 @@ END_TEST
 START_TEST(wait_times_out)
 {
 	volatile int *ready = shared(sizeof(int));
-	struct qat_proc *p = NULL;
+	struct qat_proc *p = QT_SENTINEL;
 	struct qat_rt *rt;
 	uint64_t t0, dt;
 	pid_t pid;
@@ -524,7 +525,7 @@ START_TEST(wait_times_out)
 	ck_assert_msg(dt >= 195 && dt < 1000, "timed out after %llu ms",
 		      (unsigned long long)dt);
 	ck_assert_int_eq(try_take(rt, 1, 0, &p), -ETIMEDOUT);
-	ck_assert_ptr_null(p);
+	qt_assert_untouched(p);
 	/* Giving up left no place in the queue behind... */
 	ck_assert_uint_eq(wait_queued(0, 10), 0);
 	/* ...so once released, a caller that does not wait gets it. */
@@ -757,7 +758,7 @@ START_TEST(other_configuration_refused)
 {
 	char other[4200], reg[4200];
 	struct qat_rt *a, *b;
-	struct qat_proc *p, *q = NULL;
+	struct qat_proc *p, *q = QT_SENTINEL;
 
 	ssl_conf(0, NULL, 2, NULL);
 	snprintf(other, sizeof(other), "%s/other", qt_dir);
@@ -772,7 +773,7 @@ START_TEST(other_configuration_refused)
 	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
 	ck_assert_ptr_nonnull(strstr(log_last, "configuration"));
 	ck_assert_int_eq(qat_proc_list(b, NULL, 0), -ESTALE);
-	ck_assert_ptr_null(q);
+	qt_assert_untouched(q);
 	ck_assert_int_eq(qat_proc_release(p), 0);
 	qat_rt_close(a);
 	qat_rt_close(b);
@@ -790,7 +791,7 @@ static void scribble(off_t off, const void *buf, size_t len)
 
 START_TEST(corrupt_registry_refused)
 {
-	struct qat_proc *p = NULL;
+	struct qat_proc *p = QT_SENTINEL;
 	struct qat_rt *rt;
 	uint32_t big = 12345;
 
@@ -816,7 +817,7 @@ START_TEST(corrupt_registry_refused)
 	ck_assert_int_eq(truncate(reg_file, 100), 0);
 	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPROTO);
-	ck_assert_ptr_null(p);
+	qt_assert_untouched(p);
 	qat_rt_close(rt);
 }
 END_TEST

@@ -105,6 +105,33 @@ START_TEST(proc_and_sub_opts_sizes)
 }
 END_TEST
 
+START_TEST(iopf_opts_sizes)
+{
+	/* sz, flags, workers, numa_node, max_partial, max_outstanding, then
+	 * padding to 32. Zeroes are the defaults, so every fitting size
+	 * makes a queue. */
+	static const size_t ends[] = { 8, 12, 16, 20, 24, 28, 29, 30, 31, 32 };
+	unsigned char buf[40];
+	struct qat_iopf_queue *q;
+	size_t sz;
+	int ret;
+
+	for (sz = 0; sz <= sizeof(buf); sz++) {
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, &sz, sizeof(sz));
+		q = NULL;
+		ret = qat_iopf_queue_alloc("sizes", (void *)buf, &q);
+		if (size_fits(sz, ends, QAT_ARRAY_SIZE(ends)))
+			ck_assert_msg(ret == 0, "iopf sz %zu: %s", sz,
+				      qat_strerror(ret));
+		else
+			ck_assert_msg(ret == -EINVAL && !q, "iopf sz %zu: %d",
+				      sz, ret);
+		qat_iopf_queue_free(q);
+	}
+}
+END_TEST
+
 /* --- the configuration directory (issues 9.3, 15.3) -------------------- */
 
 static char logs[8192];
@@ -346,6 +373,7 @@ Suite *rt_suite(void)
 	tcase_add_checked_fixture(tc, qt_dir_setup, qt_dir_teardown);
 	tcase_add_test(tc, rt_opts_sizes);
 	tcase_add_test(tc, proc_and_sub_opts_sizes);
+	tcase_add_test(tc, iopf_opts_sizes);
 	tcase_add_test(tc, fifo_in_config_dir_skipped);
 	tcase_add_test(tc, config_search_logged);
 	tcase_add_test(tc, default_config_missing_logged);

@@ -103,7 +103,7 @@ START_TEST(bad_values)
 		unsigned long future;
 	} big = { .o.sz = sizeof(big), .future = 1 };
 	struct qat_state_sub_opts o = { .sz = sizeof(o) };
-	struct qat_state_sub *sub = NULL;
+	struct qat_state_sub *sub = QT_SENTINEL;
 	struct qat_state_event ev;
 	struct qat_adf_state adf;
 	struct qat_rt *other;
@@ -120,7 +120,7 @@ START_TEST(bad_values)
 	o.sz = 1;
 	ck_assert_int_eq(qat_state_subscribe(rt, 0, &o, &sub), -EINVAL);
 	ck_assert_int_eq(qat_state_subscribe(rt, 0, &big.o, &sub), -EINVAL);
-	ck_assert_ptr_null(sub);
+	qt_assert_untouched(sub);
 	big.future = 0; /* a newer caller's options are fine while zero */
 	ck_assert_int_eq(qat_state_subscribe(rt, 0, &big.o, &sub), 0);
 
@@ -546,13 +546,13 @@ END_TEST
  * nudges fit in the publisher's socket buffer. */
 START_TEST(all_slots_woken)
 {
-	struct qat_state_sub *subs[QAT_STATE_MAX_SUBSCRIBERS], *extra = NULL;
+	struct qat_state_sub *subs[QAT_STATE_MAX_SUBSCRIBERS], *extra = QT_SENTINEL;
 	unsigned int i;
 
 	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++)
 		subs[i] = subscribe(0, 0);
 	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, &extra), -ENOSPC);
-	ck_assert_ptr_null(extra);
+	qt_assert_untouched(extra);
 	publish(0, QAT_EVENT_ERROR);
 	publish(1, QAT_EVENT_ERROR);
 	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++)

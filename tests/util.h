@@ -46,6 +46,16 @@ int qt_rt_try_open_reg(const char *config, const char *registry,
 /* Device i of rt; fails the test when there is none. */
 struct qat_dev *qt_dev_at(struct qat_rt *rt, unsigned int i);
 
+/*
+ * "Untouched on failure": preset an out-pointer to QT_SENTINEL (not NULL,
+ * which a failing call might well write) and check it afterwards.
+ */
+extern char qt_sentinel_obj;
+#define QT_SENTINEL ((void *)&qt_sentinel_obj)
+#define qt_assert_untouched(p)                                             \
+	ck_assert_msg((const void *)(p) == QT_SENTINEL,                    \
+		      "%s written by a call that failed", #p)
+
 /* Wait for child pid: its exit status, 128 + signal, or -1 on error. */
 int qt_reap(pid_t pid);
 

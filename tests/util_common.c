@@ -52,6 +52,7 @@ void qt_tmpdir_free(char *dir)
 }
 
 char *qt_dir;
+char qt_sentinel_obj;
 
 void qt_dir_setup(void)
 {

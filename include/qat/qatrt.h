@@ -18,5 +18,6 @@
 #include "sim.h"
 #include "state.h"
 #include "proc.h"
+#include "iopf.h"
 
 #endif /* QAT_QATRT_H */

@@ -56,6 +56,31 @@ QAT_API int qat_sim_inject_event(struct qat_dev *dev, int event);
 QAT_API int qat_sim_raise_irq(struct qat_dev *dev, unsigned int index,
 			      unsigned int vector);
 
+/*
+ * DMA by the simulated device through ATS/PRI, in this process's address
+ * space under `pasid` (at most 20 bits): every page of [addr, addr + len)
+ * that is not present (mincore(2)) becomes a page request to the fault
+ * queue the device was added to with QAT_IOPF_SINK_SIM (see iopf.h), in
+ * groups of up to 16 with QAT_IOPF_LAST_PAGE on the final one of each;
+ * the device waits for every group's response (at most 10 s after its
+ * last request), then completes the transfer or aborts it. A write
+ * (`write` non-zero) stores QAT_SIM_DMA_BYTE(a, pasid) at every address
+ * a of the range; a read reads the range. Thread-safe; transfers may run
+ * concurrently and share the device's 512 group indexes.
+ * Returns the number of page requests raised (0: every page was
+ * present), or -EINVAL (NULL dev, PASID too wide, range wraps), -ENOTSUP
+ * (not a simulated device), -ENOTCONN (on no fault queue), -EFAULT (a
+ * group was answered QAT_IOPF_INVALID, or a page went away or did not
+ * allow the access), -EIO (answered QAT_IOPF_FAILURE), -ETIMEDOUT (no
+ * response), -ENOENT (the queue dropped the device meanwhile).
+ */
+QAT_API int qat_sim_dma(struct qat_dev *dev, uint32_t pasid, uint64_t addr,
+			size_t len, int write);
+
+/* The byte a simulated DMA write stores at address a. */
+#define QAT_SIM_DMA_BYTE(a, pasid) \
+	((unsigned char)(((a) ^ ((a) >> 8) ^ (pasid)) & 0xffu))
+
 #ifdef __cplusplus
 }
 #endif
