@@ -648,7 +648,7 @@ int qat_sim_irq_bound(struct qat_dev *dev, unsigned int index,
 		fd = irq->err_trigger;
 	else if (index == QAT_IRQ_REQ)
 		fd = irq->req_trigger;
-	else if (irq->type == (int)index && vector < irq->nctx)
+	else if (vector < irq->nctx && irq->type == (int)index)
 		fd = irq->trigger[vector];
 	pthread_mutex_unlock(&irq->lock);
 	return fd >= 0;
