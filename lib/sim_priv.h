@@ -62,6 +62,8 @@ struct qat_sim_dev {
 	struct sim_shared *sh;                 /* shm's, or anonymous */
 	size_t sh_size;
 	int owner;                             /* pid that owns it here */
+	int let_go_hooked;                     /* sim_let_go() registered */
+	int closing;                           /* given up at close */
 	void *bar[QAT_SIM_NUM_BARS];           /* inside sh */
 	size_t bar_size[QAT_SIM_NUM_BARS];
 	uint8_t *cfg;                          /* config space, sh->cfg */

@@ -276,16 +276,33 @@ static int sim_claim_locked(struct qat_sim_dev *s, int me, int *holder)
 	return 0;
 }
 
+/* As vfio_let_go(): at qat_rt_close(), the device goes before the claims
+ * (the close list runs last registered first), so that the process that
+ * waits for the claim can open the device once it has it. What the
+ * closing runtime does after works on its own state only. */
+static void sim_let_go(struct qat_rt *rt, void *arg)
+{
+	struct qat_dev *dev = arg;
+	struct qat_sim_dev *s = dev->priv;
+
+	qat_sim_unclaim(s);
+	__atomic_store_n(&s->closing, 1, __ATOMIC_RELEASE);
+}
+
 int qat_sim_claim(struct qat_dev *dev)
 {
 	struct qat_sim_dev *s = dev->priv;
 	int me = getpid(), holder = 0, ret = 0;
 
-	if (s->sharing != QAT_DEV_EXCLUSIVE)
+	if (s->sharing != QAT_DEV_EXCLUSIVE ||
+	    __atomic_load_n(&s->closing, __ATOMIC_ACQUIRE))
 		return 0;
 	pthread_mutex_lock(&s->lock);
 	if (s->owner != me)
 		ret = sim_claim_locked(s, me, &holder);
+	if (!ret && !s->let_go_hooked &&
+	    !qat_rt_on_close(dev->rt, sim_let_go, dev))
+		s->let_go_hooked = 1; /* else the device's fini gives it up */
 	pthread_mutex_unlock(&s->lock);
 	if (!ret)
 		return 0;

@@ -76,6 +76,8 @@ struct qat_vfio_dev {
 	char container_path[PATH_MAX];
 	struct vfio_group *grp;      /* NULL until opened */
 	int fd;                      /* device fd; -1 until opened */
+	bool let_go_hooked;          /* vfio_let_go() is on the close list */
+	bool closing;                /* given up at close: never reopen */
 	struct vfio_device_info info;
 	uint64_t cfg_off, cfg_size;  /* the config space region */
 };
@@ -257,6 +259,30 @@ err:
 	return ret;
 }
 
+/*
+ * At qat_rt_close(), give the group up before the runtime's claims go.
+ * The close list runs last registered first, and a claim is registered
+ * (at the first acquire) before the device it leads to is opened: so a
+ * process waiting for the claim finds the group free once it has it,
+ * instead of -EBUSY while the holder is still closing. Teardown that
+ * comes after (interrupts, DMA) finds the device closed for good.
+ */
+static void vfio_let_go(struct qat_rt *rt, void *arg)
+{
+	struct qat_dev *dev = arg;
+	struct qat_vfio_dev *v = dev->priv;
+
+	pthread_mutex_lock(&v->lock);
+	v->closing = true;
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+	if (v->grp)
+		group_put(v->grp);
+	v->grp = NULL;
+	pthread_mutex_unlock(&v->lock);
+}
+
 /* The device fd, opening the group on first use. A failure is retried
  * next time: -EBUSY (another process has the group) may clear. */
 static int vfio_fd(struct qat_dev *dev)
@@ -265,8 +291,13 @@ static int vfio_fd(struct qat_dev *dev)
 	int ret = 0;
 
 	pthread_mutex_lock(&v->lock);
-	if (v->fd < 0)
+	if (v->closing)
+		ret = -ENODEV;
+	else if (v->fd < 0)
 		ret = vfio_open(v);
+	if (!ret && !v->let_go_hooked &&
+	    !qat_rt_on_close(dev->rt, vfio_let_go, dev))
+		v->let_go_hooked = true; /* else dev_fini closes it later */
 	if (!ret)
 		ret = v->fd;
 	pthread_mutex_unlock(&v->lock);
@@ -694,6 +725,9 @@ static int vfio_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
 	};
 	int fd = vfio_fd(dev);
 
+	/* Given up at close: the container went, and its mappings. */
+	if (fd == -ENODEV && v->closing)
+		return 0;
 	if (fd < 0)
 		return fd;
 	if (ioctl(v->grp->container, VFIO_IOMMU_UNMAP_DMA, &u))

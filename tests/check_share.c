@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "share_scenario.h"
 #include "sim_priv.h" /* white-box: the shared file's layout */
 #include "util.h"
 
@@ -500,6 +501,34 @@ START_TEST(exclusive_one_claim)
 }
 END_TEST
 
+static struct qat_rt *scenario_open(void)
+{
+	struct qat_rt *rt = NULL;
+
+	return qt_rt_try_open(qt_dir, &rt) ? NULL : rt;
+}
+
+static void scenario_report(int ok, const char *what, int got, int want)
+{
+	ck_assert_msg(ok, "%s: got %d, want %d", what, got, want);
+}
+
+/* The worker scenario that tests/vm/vm_share.c runs on vfio: the same
+ * answers on an exclusive simulated device. */
+START_TEST(same_answers_as_vfio)
+{
+	struct share_answers a;
+
+	qt_sim_conf(qt_dir, "4xxx", 0,
+		    "SimSharing = exclusive\nSimPciAddress = 0000:f0:00.0\n",
+		    "[SHARE]\nNumberCyInstances = 1\nNumberDcInstances = 0\n"
+		    "NumProcesses = 4\n");
+	ck_assert_int_eq(share_scenario(scenario_open, "SHARE", "0000:f0:00.0",
+					&a), 0);
+	share_expect(&a, scenario_report);
+}
+END_TEST
+
 /* The device powers on afresh when no process uses it; while one does,
  * its state is the device's. */
 START_TEST(fresh_when_unused)
@@ -618,6 +647,7 @@ Suite *share_suite(void)
 	tcase_add_test(t, reset_elsewhere);
 	tcase_add_test(t, exclusive_one_process);
 	tcase_add_test(t, exclusive_one_claim);
+	tcase_add_test(t, same_answers_as_vfio);
 	tcase_add_test(t, fresh_when_unused);
 	tcase_add_test(t, hostile_symlink);
 	tcase_add_test(t, hostile_corrupt_header);
