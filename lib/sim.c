@@ -269,6 +269,10 @@ static int sim_add(struct qat_rt *rt, const char *registry,
 				       sim_fingerprint(s, &info),
 				       info.started);
 	}
+	/* A device other processes use is as they left it. */
+	if (!ret)
+		info.started = __atomic_load_n(&s->sh->started,
+					       __ATOMIC_ACQUIRE) != 0;
 	if (ret) {
 		sim_dev_free(s);
 		qat_cfg_free(cfg);

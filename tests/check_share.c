@@ -333,6 +333,27 @@ START_TEST(stop_elsewhere)
 }
 END_TEST
 
+/* Acquire skips a device another process stopped. (A runtime opened
+ * before the stop sees it through qat_dev_info(); its acquire follows
+ * once the registry code asks qat_dev_started().) */
+START_TEST(stop_elsewhere_acquire_skips)
+{
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt, *later;
+
+	conf(NULL);
+	qt_sim_conf(qt_dir, "4xxx", 1, NULL, SSL);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(child_do(do_stop), 0);
+	later = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(later, "SSL", NULL, &p), 0);
+	ck_assert_int_eq(qat_dev_accel_id(qat_proc_dev(p)), 1);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	qat_rt_close(later);
+	qat_rt_close(rt);
+}
+END_TEST
+
 START_TEST(reset_elsewhere)
 {
 	struct qat_state_sub *sub = NULL;
@@ -644,6 +665,7 @@ Suite *share_suite(void)
 	tcase_add_test(t, raise_masking_kept);
 	tcase_add_test(t, raise_dead_binder);
 	tcase_add_test(t, stop_elsewhere);
+	tcase_add_test(t, stop_elsewhere_acquire_skips);
 	tcase_add_test(t, reset_elsewhere);
 	tcase_add_test(t, exclusive_one_process);
 	tcase_add_test(t, exclusive_one_claim);
