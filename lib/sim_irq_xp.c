@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -38,6 +39,7 @@ struct sim_xp {
 	int pid;                  /* whose thread `thread` is; 0 none */
 	int stop;
 	pthread_t thread;
+	sem_t up;                 /* posted once the thread runs */
 };
 
 static uint32_t sim_xp_instances;
@@ -132,6 +134,7 @@ static void *listener_main(void *arg)
 	uint32_t seen;
 	unsigned int n;
 
+	sem_post(&xp->up);
 	for (;;) {
 		seen = __atomic_load_n(&s->sh->doorbell, __ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&xp->stop, __ATOMIC_ACQUIRE))
@@ -157,9 +160,15 @@ static int listener_start(struct qat_dev *dev, struct sim_xp *xp)
 	__atomic_store_n(&xp->stop, 0, __ATOMIC_RELEASE);
 	ret = -pthread_create(&xp->thread, NULL, listener_main, dev);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!ret)
-		xp->pid = getpid();
-	return ret;
+	if (ret)
+		return ret;
+	/* Return with the thread fully started: a fork() right after must
+	 * not catch it half-way (the C library's, or a sanitizer's, locks
+	 * held by a starting thread stay held in the child). */
+	while (sem_wait(&xp->up) && errno == EINTR)
+		;
+	xp->pid = getpid();
+	return 0;
 }
 
 static struct sim_xp *xp_get(struct qat_sim_dev *s)
@@ -172,6 +181,7 @@ static struct sim_xp *xp_get(struct qat_sim_dev *s)
 		xp = calloc(1, sizeof(*xp));
 		if (xp) {
 			pthread_mutex_init(&xp->lock, NULL);
+			sem_init(&xp->up, 0, 0);
 			xp->instance = __atomic_add_fetch(&sim_xp_instances, 1,
 							  __ATOMIC_RELAXED);
 			s->xp = xp;
@@ -298,6 +308,7 @@ void qat_sim_xp_fini(struct qat_dev *dev)
 		pthread_join(xp->thread, NULL);
 	}
 	pthread_mutex_destroy(&xp->lock);
+	sem_destroy(&xp->up);
 	free(xp);
 	s->xp = NULL;
 }
