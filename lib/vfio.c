@@ -17,6 +17,7 @@
  * opens groups itself on first use, which VFIO refuses with -EBUSY while
  * the parent holds the group.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -228,6 +229,69 @@ static int device_setup(struct qat_vfio_dev *v, int fd)
 	return 0;
 }
 
+/* Whether /proc/<pid>/fd has `node` open; 0 when it cannot be read. */
+static int pid_has_open(const char *pid, const char *node)
+{
+	char dir[64], path[320], link[PATH_MAX];
+	struct dirent *e;
+	ssize_t n;
+	DIR *d;
+	int found = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%s/fd", pid);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			found = !strcmp(link, node);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* The process holding a group node open, for the log line that says who
+ * has the device: found through /proc (only processes this one may
+ * inspect: the same user, or root). 0 when none could be seen. */
+static int group_holder(const char *node)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int pid = 0, self = getpid();
+
+	if (!d)
+		return 0;
+	while (!pid && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    atoi(e->d_name) == self)
+			continue;
+		if (pid_has_open(e->d_name, node))
+			pid = atoi(e->d_name);
+	}
+	closedir(d);
+	return pid;
+}
+
+static void vfio_open_warn(const struct qat_vfio_dev *v, int ret)
+{
+	int holder = ret == -EBUSY ? group_holder(v->group_path) : 0;
+
+	if (holder)
+		qat_warn("%s: cannot open through VFIO group %s: %s (process "
+			 "%d has it open)", v->addr, v->group_path,
+			 qat_strerror(ret), holder);
+	else
+		qat_warn("%s: cannot open through VFIO group %s: %s%s", v->addr,
+			 v->group_path, qat_strerror(ret),
+			 ret == -EBUSY ? " (another process has the group "
+					 "open, or this process's parent "
+					 "before it forked)" : "");
+}
+
 static int vfio_open(struct qat_vfio_dev *v)
 {
 	int fd, ret;
@@ -252,10 +316,7 @@ err_put:
 	group_put(v->grp);
 	v->grp = NULL;
 err:
-	qat_warn("%s: cannot open through VFIO group %s: %s%s", v->addr,
-		 v->group_path, qat_strerror(ret),
-		 ret == -EBUSY ? " (another process has the group open, or "
-				 "this process's parent before it forked)" : "");
+	vfio_open_warn(v, ret);
 	return ret;
 }
 

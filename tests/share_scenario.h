@@ -15,8 +15,10 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stddef.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <qat/qatrt.h>
@@ -24,6 +26,7 @@
 struct share_answers {
 	int a_acquire, a_map; /* the holder: 0, 0 */
 	int c_map;            /* a process without a claim: -EBUSY */
+	int c_named;          /* its log names the holder's pid: 1 */
 	int b_try;            /* the second claimer, not waiting: -EAGAIN */
 	int b_early;          /* it got an answer while the holder held: 0 */
 	int b_acquire, b_map; /* after the holder closed: 0, 0 */
@@ -84,15 +87,30 @@ static void share_holder(share_open_fn open_rt, const char *section,
 	_exit(0);
 }
 
-static void share_unclaimed(share_open_fn open_rt, const char *addr, int out)
+static char share_log[2048];
+
+static void share_log_keep(enum qat_log_level level, const char *msg,
+			   void *arg)
+{
+	size_t n = strlen(share_log);
+
+	snprintf(share_log + n, sizeof(share_log) - n, "%s\n", msg);
+}
+
+static void share_unclaimed(share_open_fn open_rt, const char *addr,
+			    pid_t holder, int out)
 {
 	struct qat_rt *rt = open_rt();
 	struct qat_dev *dev = NULL;
-	int v = SHARE_FAILED;
+	int v[2] = { SHARE_FAILED, 0 };
+	char want[64];
 
+	qat_set_log_fn(share_log_keep, NULL, QAT_LOG_WARN);
 	if (rt && !qat_dev_by_pci_addr(rt, addr, &dev))
-		v = share_map(dev);
-	share_put(out, &v, 1);
+		v[0] = share_map(dev);
+	snprintf(want, sizeof(want), "process %d has it open", (int)holder);
+	v[1] = strstr(share_log, want) != NULL;
+	share_put(out, v, 2);
 	qat_rt_close(rt);
 	_exit(0);
 }
@@ -154,7 +172,7 @@ static int share_scenario(share_open_fn open_rt, const char *section,
 
 	*ans = (struct share_answers){ SHARE_FAILED, SHARE_FAILED,
 		SHARE_FAILED, SHARE_FAILED, SHARE_FAILED, SHARE_FAILED,
-		SHARE_FAILED };
+		SHARE_FAILED, SHARE_FAILED };
 	if (pipe(go))
 		return -1;
 	a = share_fork(&a_out);
@@ -169,9 +187,11 @@ static int share_scenario(share_open_fn open_rt, const char *section,
 	ans->a_map = v[1];
 	c = share_fork(&c_out);
 	if (c == 0)
-		share_unclaimed(open_rt, addr, c_out);
-	if (c > 0 && !share_get(c_out, v, 1, 20000))
+		share_unclaimed(open_rt, addr, a, c_out);
+	if (c > 0 && !share_get(c_out, v, 2, 20000)) {
 		ans->c_map = v[0];
+		ans->c_named = v[1];
+	}
 	share_reap(c);
 	b = share_fork(&b_out);
 	if (b == 0)
@@ -220,6 +240,7 @@ static void share_expect(const struct share_answers *a,
 		SHARE_E(a_acquire, 0, "holder: claim granted"),
 		SHARE_E(a_map, 0, "holder: maps BAR 0"),
 		SHARE_E(c_map, -EBUSY, "no claim: BAR 0 map is -EBUSY"),
+		SHARE_E(c_named, 1, "no claim: the log names the holder's pid"),
 		SHARE_E(b_try, -EAGAIN, "second claimer: -EAGAIN at once"),
 		SHARE_E(b_early, 0, "second claimer: waits while held"),
 		SHARE_E(b_acquire, 0, "second claimer: granted on release"),

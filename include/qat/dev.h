@@ -15,9 +15,11 @@
  *                      file (BAR info/map, config space, reset, IRQ
  *                      info/set, DMA map) takes it; in another process,
  *                      a fork child of the holder included, those calls
- *                      are -EBUSY with a warning naming the holder (the
- *                      pid, for "sim"; the group, for "vfio"). The holder
- *                      keeps it until qat_rt_close() or death. A worker
+ *                      are -EBUSY with a warning naming the holder's pid
+ *                      ("vfio": and the group; the pid when /proc shows
+ *                      who has the group open: same user, or root). The
+ *                      holder keeps it until qat_rt_close() or death,
+ *                      and gives it up there before its claims. A worker
  *                      pool on vfio gives each worker its own VF, as
  *                      qatlib does.
  * A simulated device is one device for every process on the registry,
