@@ -5,7 +5,7 @@
 #   make check      install missing build dependencies, then run every test
 #   make bench      benchmarks (ours against a floor or a peer, same run)
 #   make fuzz       short fuzzing runs (FUZZ_SECONDS per target)
-#   make install    honours DESTDIR, PREFIX, LIBDIR, INCLUDEDIR, MANDIR
+#   make install    honours DESTDIR, PREFIX, LIBDIR, INCLUDEDIR, MANDIR, BINDIR
 #   SANITIZE=1      build (into build-san/) with ASan and UBSan
 #   SANITIZE=thread build (into build-tsan/) with ThreadSanitizer
 
@@ -143,7 +143,10 @@ $(O)/tests/prog_%: tests/prog_%.c $(STATIC) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests -o $@ $< $(STATIC) $(DEP_LIBS) $(LDFLAGS_SAN)
 
-$(O)/bench/%: tests/bench/%.c $(STATIC) $(wildcard tests/bench/*.h)
+# A benchmark also rebuilds when its fragment (its flags) changes.
+.SECONDEXPANSION:
+$(O)/bench/%: tests/bench/%.c $(STATIC) $(wildcard tests/bench/*.h) \
+              $$(wildcard tests/bench/$$*.mk)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests/bench $(CFLAGS_$*) -o $@ $< $(STATIC) \
 	  $(DEP_LIBS) $(LDFLAGS_SAN) $(LIBS_$*) -lm
@@ -210,7 +213,8 @@ deps-fuzz: deps
 deps-bench: deps
 	$(call apt_install,$(DEB_DEPS_BENCH))
 
-install: lib
+# Fragments add their own steps to INSTALL_HOOKS / UNINSTALL_HOOKS.
+install: lib $(INSTALL_HOOKS)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/qat \
 	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(MANDIR)/man3
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
@@ -221,7 +225,7 @@ install: lib
 	$(call gen_pc,$(DESTDIR)$(PKGCONFIGDIR)/libqatrt.pc)
 	install -m 644 man3/*.3 $(DESTDIR)$(MANDIR)/man3/
 
-uninstall:
+uninstall: $(UNINSTALL_HOOKS)
 	rm -f $(DESTDIR)$(LIBDIR)/libqatrt.a $(DESTDIR)$(LIBDIR)/libqatrt.so* \
 	  $(DESTDIR)$(PKGCONFIGDIR)/libqatrt.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/qat

@@ -104,6 +104,7 @@ struct qat_rt {
 	char *config_path;
 	char *registry_path;
 	unsigned int registry_mode;
+	unsigned int registry_gid;  /* with QAT_RT_REGISTRY_GROUP in flags */
 	unsigned int flags;
 	char *pci_ids;
 

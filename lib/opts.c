@@ -29,15 +29,17 @@ static const struct qat_opts_field rt_fields[] = {
 	FIELD(struct qat_rt_opts, registry_mode),
 	FIELD(struct qat_rt_opts, flags),
 	FIELD(struct qat_rt_opts, pci_ids),
+	FIELD(struct qat_rt_opts, registry_gid),
 };
-LAST_FIELD(struct qat_rt_opts, pci_ids);
+LAST_FIELD(struct qat_rt_opts, registry_gid);
 
 static const struct qat_opts_field proc_fields[] = {
 	FIELD(struct qat_proc_opts, sz),
 	FIELD(struct qat_proc_opts, flags),
 	FIELD(struct qat_proc_opts, timeout_ms),
+	FIELD(struct qat_proc_opts, cancel_fd),
 };
-LAST_FIELD(struct qat_proc_opts, timeout_ms);
+LAST_FIELD(struct qat_proc_opts, cancel_fd);
 
 static const struct qat_opts_field state_sub_fields[] = {
 	FIELD(struct qat_state_sub_opts, sz),

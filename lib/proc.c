@@ -6,7 +6,9 @@
  * shared table, proc_reg.c owns handles, fds and fork.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,62 +59,58 @@ static int plan_usable(const struct qat_rt *rt, const struct proc_plan *p)
 {
 	unsigned int i;
 
-	for (i = 0; i < p->ncand; i++)
-		if (rt->devs[p->cand[i].dev]->info.started)
+	for (i = 0; i < p->nrun; i++)
+		if (rt->devs[p->run[i].dev]->info.started)
 			return 0;
 	qat_err("section %s has no process sections on a started device "
 		"(is NumProcesses set?)", p->base);
 	return -ENOENT;
 }
 
-/* One pass over the names, under the segment lock. 1 taken, 0 none. */
+/* One pass over the names, under the segment lock. 1 taken, 0 none
+ * (*full: it was our turn, and no name looked free). */
 static int try_once(struct proc_reg *reg, const struct proc_plan *p,
-		    struct qat_proc *h, const struct proc_ticket *t)
+		    struct qat_proc *h, const struct proc_ticket *t, int *full)
 {
-	const struct qat_rt *rt = reg->rt;
-	unsigned int i;
 	int ret;
 
+	*full = 0;
 	if (!proc_queue_my_turn(reg, p->base, t))
 		return 0;
-	for (i = 0; i < p->ncand; i++) {
-		struct qat_dev *dev = rt->devs[p->cand[i].dev];
-
-		if (!dev->info.started)
-			continue;
-		ret = proc_slot_try_take(reg, h, p->cand[i].slot,
-					 dev->info.accel_id);
-		if (ret > 0) {
-			h->dev = dev;
-			memcpy(h->name, reg->slot_name[h->slot],
-			       strlen(reg->slot_name[h->slot]) + 1);
-		}
-		if (ret)
-			return ret;
-	}
-	return 0;
+	ret = proc_take_first(reg, h, p);
+	if (ret > 0)
+		memcpy(h->name, reg->slot_name[h->slot],
+		       strlen(reg->slot_name[h->slot]) + 1);
+	*full = ret == 0;
+	return ret;
 }
 
-static uint64_t mono_ms(void)
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Milliseconds to sleep next; 0 when the deadline passed. */
-static int wait_ms(int timeout_ms, uint64_t start)
+/*
+ * Nanoseconds to sleep next: up to the deadline (never rounded, so the
+ * call never gives up early), at most PROC_POLL_MS; 0 once the deadline
+ * passed; -1 for no bound (waiting for ever without the poll).
+ */
+static int64_t wait_ns(int timeout_ms, uint64_t start, int cancel)
 {
-	uint64_t spent;
+	const int64_t poll = qat_proc_test_no_poll && !cancel ? -1 :
+			     (int64_t)PROC_POLL_MS * 1000000;
+	uint64_t spent, left;
 
 	if (timeout_ms < 0)
-		return PROC_POLL_MS;
-	spent = mono_ms() - start;
-	if (spent >= (uint64_t)timeout_ms)
+		return poll;
+	spent = mono_ns() - start;
+	if (spent >= (uint64_t)timeout_ms * 1000000u)
 		return 0;
-	spent = (uint64_t)timeout_ms - spent;
-	return spent < PROC_POLL_MS ? (int)spent : PROC_POLL_MS;
+	left = (uint64_t)timeout_ms * 1000000u - spent;
+	return poll >= 0 && (uint64_t)poll < left ? poll : (int64_t)left;
 }
 
 /*
@@ -123,18 +121,21 @@ static int wait_ms(int timeout_ms, uint64_t start)
  */
 static int locked_round(struct proc_reg *reg, const struct proc_plan *p,
 			struct qat_proc *h, struct proc_ticket *t, int wait,
-			uint32_t *seq)
+			uint32_t *seq, const uint32_t *dead, unsigned int ndead,
+			int *full)
 {
 	int ret = proc_seg_lock(reg), left = 0;
 
 	if (ret)
 		return ret;
 	*seq = proc_wake_seq(reg);
-	ret = try_once(reg, p, h, t->have ? t : NULL);
+	if (ndead)
+		proc_dead_clear(reg, dead, ndead);
+	ret = try_once(reg, p, h, t->have ? t : NULL, full);
 	if (ret == 0 && wait && !t->have)
-		proc_queue_enter(reg, h, p->base, t); /* full: poll unqueued */
+		proc_queue_enter(reg, p->base, t); /* full: poll unqueued */
 	if (ret != 0 && t->have) {
-		proc_queue_leave(reg, h, t);
+		proc_queue_leave(reg, t);
 		left = 1;
 	}
 	proc_seg_unlock(reg);
@@ -143,43 +144,80 @@ static int locked_round(struct proc_reg *reg, const struct proc_plan *p,
 	return ret;
 }
 
-static int give_up(struct proc_reg *reg, struct qat_proc *h,
-		   struct proc_ticket *t)
+/*
+ * A locked round; when it finds no name marked free, look for names of
+ * dead holders without the lock and, if some, a second round that frees
+ * them first.
+ */
+static int round_and_sweep(struct proc_reg *reg, const struct proc_plan *p,
+			   struct qat_proc *h, struct proc_ticket *t, int wait,
+			   uint32_t *seq)
+{
+	uint32_t dead[PROC_DEAD_BATCH];
+	unsigned int n;
+	int ret, full;
+
+	ret = locked_round(reg, p, h, t, wait, seq, NULL, 0, &full);
+	if (ret || !full)
+		return ret;
+	n = proc_dead_scan(reg, p, dead, PROC_DEAD_BATCH);
+	if (!n)
+		return 0;
+	return locked_round(reg, p, h, t, wait, seq, dead, n, &full);
+}
+
+/* Stop waiting with `why`, leaving the queue. */
+static int give_up(struct proc_reg *reg, struct proc_ticket *t, int why)
 {
 	int ret;
 
 	if (!t->have)
-		return -ETIMEDOUT;
+		return why;
 	ret = proc_seg_lock(reg);
 	if (ret)
 		return ret;
-	proc_queue_leave(reg, h, t);
+	proc_queue_leave(reg, t);
 	proc_seg_unlock(reg);
 	proc_wake(reg);
-	return -ETIMEDOUT;
+	return why;
+}
+
+/* The cancel descriptor is readable (or hung up). */
+static int cancelled(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLIN | POLLHUP | POLLERR));
 }
 
 static int acquire_loop(struct proc_reg *reg, const struct proc_plan *p,
 			struct qat_proc *h, const struct qat_proc_opts *o)
 {
-	int wait = !!(o->flags & QAT_PROC_WAIT), ret, ms;
+	int wait = !!(o->flags & QAT_PROC_WAIT), ret;
+	int cancel = !!(o->flags & QAT_PROC_CANCEL_FD);
 	struct proc_ticket t = { 0 };
-	uint64_t start = mono_ms();
+	uint64_t start = mono_ns();
 	uint32_t seq;
+	int64_t ns;
 
 	for (;;) {
-		ret = locked_round(reg, p, h, &t, wait, &seq);
+		ret = round_and_sweep(reg, p, h, &t, wait, &seq);
 		if (ret > 0)
 			return 0;
 		if (ret < 0)
 			return ret;
 		if (!wait)
 			return -EAGAIN;
-		ms = wait_ms(o->timeout_ms, start);
-		if (!ms)
-			return give_up(reg, h, &t);
-		/* Woken by releases; the poll catches holders that died. */
-		proc_wait(reg, seq, ms);
+		if (cancel && cancelled(o->cancel_fd))
+			return give_up(reg, &t, -ECANCELED);
+		ns = wait_ns(o->timeout_ms, start, cancel);
+		if (!ns)
+			return give_up(reg, &t, -ETIMEDOUT);
+		/* Woken by releases; the poll catches holders that died (and
+		 * a readable cancel fd). A handler that ran ends the wait,
+		 * as a system call without SA_RESTART would. */
+		if (proc_wait(reg, seq, ns) == -EINTR)
+			return give_up(reg, &t, -EINTR);
 	}
 }
 
@@ -198,7 +236,8 @@ QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,
 	ret = qat_opts_copy(&o, sizeof(o), opts);
 	if (ret)
 		return ret;
-	if (o.flags & ~QAT_PROC_FLAGS_ALL)
+	if (o.flags & ~QAT_PROC_FLAGS_ALL ||
+	    (o.flags & QAT_PROC_CANCEL_FD && fcntl(o.cancel_fd, F_GETFD) < 0))
 		return -EINVAL;
 	ret = section_check(rt, section);
 	if (ret)
@@ -214,8 +253,8 @@ QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,
 		return ret;
 	ret = acquire_loop(reg, plan, h, &o);
 	if (ret) {
-		/* Not queued and holding nothing, unless an error struck. */
-		proc_handle_put(h, ret == -EAGAIN || ret == -ETIMEDOUT);
+		/* Not queued and holding nothing. */
+		proc_handle_put(h);
 		return ret;
 	}
 	proc_handle_held(h);
@@ -246,10 +285,9 @@ QAT_API int qat_proc_release(struct qat_proc *p)
 	ret = proc_handle_begin_release(p);
 	if (ret)
 		return ret;
-	ret = proc_slot_free(reg, p);
+	proc_slot_free(reg, p); /* a failure is logged; nothing to undo */
 	proc_wake(reg);
-	/* An fd whose unlock failed is closed, which drops the lock. */
-	proc_handle_put(p, ret == 0);
+	proc_handle_put(p);
 	return 0;
 }
 

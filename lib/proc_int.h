@@ -11,8 +11,6 @@
 /* Released handles wait this long before reuse, so that a second release
  * of a stale handle still finds it released (-EBADF). */
 #define PROC_QUARANTINE 256u
-/* Unlocked lock fds kept for the next claim: saves an open(). */
-#define PROC_FD_POOL 8u
 /* A waiter rechecks this often: a holder that dies wakes no one. */
 #define PROC_POLL_MS 10
 
@@ -25,16 +23,19 @@ struct proc_map_dev {
 	const char **sorted;     /* names, owned by the device's cfg */
 };
 
-/* The names a base section can take, in search order (cached per base). */
-struct proc_cand {
-	uint32_t slot;
+/* The names a base section can take, in search order (cached per base),
+ * as runs of consecutive slots of one device: the bitmap is searched a
+ * word at a time. */
+struct proc_run {
+	uint32_t first;          /* slot */
+	uint32_t n;
 	uint32_t dev;            /* index into rt->devs */
 };
 
 struct proc_plan {
 	struct proc_plan *next;
-	unsigned int ncand;
-	struct proc_cand *cand;
+	unsigned int nrun;
+	struct proc_run *run;
 	unsigned char *has_base; /* per device: its cfg has the base */
 	char base[PROC_NAME_MAX];
 };
@@ -55,9 +56,20 @@ struct qat_proc {
 	struct proc_reg *reg;
 	struct qat_dev *dev;
 	uint32_t slot;
-	int fd;                  /* own open file description; -1 when none */
 	struct qat_proc *next_free;
 	char name[PROC_NAME_MAX];
+};
+
+/*
+ * This process's two open file descriptions of one lock file: `lk` holds
+ * every claim of the process on that file (the kernel merges adjacent
+ * ones), `probe` never locks, so F_OFD_GETLK through it sees every claim,
+ * ours included. -1 until first needed. For file 0, probe is the mapping's
+ * fd.
+ */
+struct proc_lockf {
+	int lk;
+	int probe;
 };
 
 /* One runtime's attachment to the registry. */
@@ -77,14 +89,15 @@ struct proc_reg {
 	uint32_t *slot_dev;
 
 	/* Guards everything below. Held only briefly, never while waiting:
-	 * fork takes it (pthread_atfork) to close the child's copies. */
+	 * fork takes it (pthread_atfork) to close the child's copies. May be
+	 * taken under the segment lock, never the other way round. */
 	pthread_mutex_t mu;
 	struct qat_proc **handles; /* every handle ever made; freed at close */
 	unsigned int nhandles, caphandles;
 	struct qat_proc *free_head, *free_tail;
 	unsigned int nfree;
-	int pool[PROC_FD_POOL];
-	unsigned int npool;
+	struct proc_lockf *lf;   /* per lock file */
+	unsigned int nlf;
 	struct proc_plan *plans;
 
 	struct proc_reg *g_next; /* every registry of the process */
@@ -103,13 +116,22 @@ int proc_reg_get(struct qat_rt *rt, struct proc_reg **out);
 int proc_handle_get(struct proc_reg *reg, struct qat_proc **out);
 void proc_handle_held(struct qat_proc *h);
 int proc_handle_begin_release(struct qat_proc *h);
-void proc_handle_put(struct qat_proc *h, int keep_fd);
+void proc_handle_put(struct qat_proc *h);
+/* The fd of lock file f to lock through (probe = 0) or to ask through
+ * (probe = 1), opened on first use: >= 0, or -errno. */
+int proc_lock_fd(struct proc_reg *reg, unsigned int f, int probe);
 
 /* proc_seg.c: everything below needs the segment lock unless noted */
 int proc_seg_lock(struct proc_reg *reg);
 void proc_seg_unlock(struct proc_reg *reg);
-int proc_slot_try_take(struct proc_reg *reg, struct qat_proc *h,
-		       uint32_t slot, uint32_t accel_id);
+int proc_take_first(struct proc_reg *reg, struct qat_proc *h,
+		    const struct proc_plan *p);
+/* Names of dead holders, found without the lock, freed under it. */
+#define PROC_DEAD_BATCH 1024u
+unsigned int proc_dead_scan(struct proc_reg *reg, const struct proc_plan *p,
+			    uint32_t *out, unsigned int max); /* no lock */
+unsigned int proc_dead_clear(struct proc_reg *reg, const uint32_t *dead,
+			     unsigned int n);
 int proc_slot_free(struct proc_reg *reg, struct qat_proc *h); /* no lock */
 int proc_slot_live(struct proc_reg *reg, uint32_t slot);
 /* A place in the wait queue; kept locally, never re-read from the file. */
@@ -118,14 +140,15 @@ struct proc_ticket {
 	uint32_t idx;
 	uint64_t ticket;
 };
-int proc_queue_enter(struct proc_reg *reg, struct qat_proc *h,
-		     const char *base, struct proc_ticket *t);
-void proc_queue_leave(struct proc_reg *reg, struct qat_proc *h,
-		      struct proc_ticket *t);
+int proc_queue_enter(struct proc_reg *reg, const char *base,
+		     struct proc_ticket *t);
+void proc_queue_leave(struct proc_reg *reg, struct proc_ticket *t);
 int proc_queue_my_turn(struct proc_reg *reg, const char *base,
 		       const struct proc_ticket *t);
 void proc_wake(struct proc_reg *reg);                  /* no lock */
 uint32_t proc_wake_seq(struct proc_reg *reg);          /* no lock */
-void proc_wait(struct proc_reg *reg, uint32_t seq, int ms); /* no lock */
+/* Sleep until the sequence moves from `seq` or `ns` pass; ns < 0: no
+ * bound. 0, or -EINTR when a signal handler ran. No lock. */
+int proc_wait(struct proc_reg *reg, uint32_t seq, int64_t ns);
 
 #endif /* QAT_PROC_INT_H */

@@ -146,21 +146,25 @@ static long map_lookup(const struct proc_reg *reg, unsigned int d,
 	return p ? (long)(m->base + (unsigned int)(p - m->sorted)) : -1;
 }
 
+/* Append slot to the plan, extending the last run when it follows on. */
 static int plan_add(struct proc_plan *p, unsigned int *cap, uint32_t slot,
 		    uint32_t dev)
 {
-	struct proc_cand *c;
+	struct proc_run *r = p->nrun ? &p->run[p->nrun - 1] : NULL;
 
-	if (p->ncand == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		c = realloc(p->cand, *cap * sizeof(*c));
-		if (!c)
-			return -ENOMEM;
-		p->cand = c;
+	if (r && r->dev == dev && r->first + r->n == slot) {
+		r->n++;
+		return 0;
 	}
-	p->cand[p->ncand].slot = slot;
-	p->cand[p->ncand].dev = dev;
-	p->ncand++;
+	if (p->nrun == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		r = realloc(p->run, *cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		p->run = r;
+	}
+	p->run[p->nrun++] = (struct proc_run){ .first = slot, .n = 1,
+					       .dev = dev };
 	return 0;
 }
 
@@ -202,7 +206,7 @@ static void plan_free(struct proc_plan *p)
 {
 	if (!p)
 		return;
-	free(p->cand);
+	free(p->run);
 	free(p->has_base);
 	free(p);
 }

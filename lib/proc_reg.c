@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A runtime's attachment to the process registry: lazy attach, handles,
- * the pool of lock fds, and fork.
+ * the lock files' descriptions, and fork.
  *
- * Each claim holds its OFD lock on its own open file description. After
- * fork the child shares those descriptions, so a child that outlived its
- * parent would keep the parent's names alive, and one that locked or
- * unlocked through them would act for the parent. The atfork child handler
- * therefore closes the child's copy of every lock fd at once (closing a
- * copy never drops a lock while the parent keeps its own) and marks the
- * inherited handles foreign. Every lock fd is recorded in a handle or the
- * pool under reg->mu from the moment it is opened, so none escapes that.
+ * The claims of a runtime on one lock file are OFD locks held through one
+ * open file description of it (reg->lf[f].lk), so a process needs one fd
+ * per lock file, not one per claim. Claims of one process exclude each
+ * other through the table, under the segment lock (the kernel would let
+ * one description lock a byte twice). After fork the child shares those
+ * descriptions, so a child that outlived its parent would keep the
+ * parent's names alive, and one that locked or unlocked through them would
+ * act for the parent. The atfork child handler therefore closes the
+ * child's copy of every lock fd at once (closing a copy never drops a lock
+ * while the parent keeps its own) and marks the inherited handles foreign.
+ * Every lock fd is recorded in reg->lf under reg->mu from the moment it is
+ * opened, so none escapes that.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +51,21 @@ static void fork_parent(void)
 	pthread_mutex_unlock(&g_lock);
 }
 
+/* Close every lock file fd but the mapping's own. */
+static void lockf_close_all(struct proc_reg *r)
+{
+	unsigned int f;
+
+	for (f = 0; f < r->nlf; f++) {
+		if (r->lf[f].lk >= 0)
+			close(r->lf[f].lk);
+		if (f && r->lf[f].probe >= 0)
+			close(r->lf[f].probe);
+		r->lf[f].lk = -1;
+		r->lf[f].probe = f ? -1 : r->shm.fd;
+	}
+}
+
 /* Runs in the child with one thread: only async-signal-safe calls. */
 static void reg_forget(struct proc_reg *r)
 {
@@ -55,15 +75,10 @@ static void reg_forget(struct proc_reg *r)
 	for (i = 0; i < r->nhandles; i++) {
 		struct qat_proc *h = r->handles[i];
 
-		if (h->fd >= 0)
-			close(h->fd);
-		h->fd = -1;
 		if (h->state != PROC_H_RELEASED)
 			h->state = PROC_H_FOREIGN;
 	}
-	for (i = 0; i < r->npool; i++)
-		close(r->pool[i]);
-	r->npool = 0;
+	lockf_close_all(r);
 }
 
 static void fork_child(void)
@@ -93,6 +108,79 @@ static int seg_init(void *base, size_t size, void *arg)
 	return 0;
 }
 
+/* Any lock on bytes [off, infinity) of fd: 1, 0, or -errno. */
+static int any_lock(int fd, off_t off, off_t len)
+{
+	struct flock fl = {
+		.l_type = F_WRLCK,
+		.l_whence = SEEK_SET,
+		.l_start = off,
+		.l_len = len,
+	};
+
+	if (fcntl(fd, F_OFD_GETLK, &fl))
+		return -errno;
+	return fl.l_type != F_UNLCK;
+}
+
+/* Append " <pid>" to who once per distinct pid, while room remains. */
+static void who_add(char *who, size_t len, int32_t pid)
+{
+	char one[16];
+	size_t n = strlen(who);
+
+	snprintf(one, sizeof(one), " %d", (int)pid);
+	if (strstr(who, one) || n + strlen(one) + 4 >= len)
+		return;
+	snprintf(who + n, len - n, "%s", one);
+}
+
+/*
+ * How many lock files of the old registry `seg` (of `size` bytes, open as
+ * fd) carry a lock: any claim or queue entry of a live process. The pids
+ * its table gives for held names go to who.
+ */
+static int seg_in_use(int fd, void *old, size_t size, void *arg, char *who,
+		      size_t len)
+{
+	const struct proc_reg *reg = arg;
+	const struct proc_seg *seg = old;
+	uint32_t n = seg->nslots, f, i;
+	char path[PATH_MAX];
+	int live, ret, lfd;
+
+	if (!n || n > PROC_MAX_SLOTS || PROC_SEG_SIZE(n) != size)
+		return -EPROTO;
+	snprintf(who, len, "pids");
+	live = any_lock(fd, (off_t)size, 0);
+	for (f = 0; live >= 0 && f * PROC_LOCKS_PER_FILE < n; f++) {
+		lfd = fd;
+		if (f) {
+			snprintf(path, sizeof(path), "%s.%u", reg->path, f);
+			lfd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+				   O_NONBLOCK);
+			if (lfd < 0)
+				continue; /* never made: nothing locked */
+			ret = any_lock(lfd, 0, 0);
+			live = ret < 0 ? ret : live + ret;
+		}
+		for (i = f * PROC_LOCKS_PER_FILE;
+		     i < n && i < (f + 1) * PROC_LOCKS_PER_FILE; i++)
+			if (seg->slots[i].state == PROC_SLOT_TAKEN &&
+			    any_lock(lfd, (off_t)PROC_LOCK_SLOT(size, i), 1) > 0)
+				who_add(who, len, seg->slots[i].pid);
+		if (f)
+			close(lfd);
+	}
+	for (i = 0; i < PROC_NWAITERS; i++)
+		if (seg->waiters[i].state == PROC_WAITER_USED &&
+		    any_lock(fd, (off_t)PROC_LOCK_WAITER(size, i), 1) > 0)
+			who_add(who, len, seg->waiters[i].pid);
+	if (!strcmp(who, "pids"))
+		snprintf(who, len, "processes it does not name");
+	return live;
+}
+
 static int reg_attach(struct proc_reg *reg)
 {
 	struct qat_shm_params p = {
@@ -104,8 +192,12 @@ static int reg_attach(struct proc_reg *reg)
 		.mode = reg->rt->registry_mode,
 		.init = seg_init,
 		.arg = reg,
+		.group_shared = !!(reg->rt->flags & QAT_RT_REGISTRY_GROUP),
+		.gid = (gid_t)reg->rt->registry_gid,
+		.in_use = seg_in_use,
 	};
 	struct stat st;
+	unsigned int f;
 	int ret;
 
 	ret = qat_shm_open(&p, &reg->shm);
@@ -122,6 +214,14 @@ static int reg_attach(struct proc_reg *reg)
 		return -errno;
 	reg->st_dev = st.st_dev;
 	reg->st_ino = st.st_ino;
+	reg->nlf = (reg->nslots + PROC_LOCKS_PER_FILE - 1) /
+		   PROC_LOCKS_PER_FILE;
+	reg->lf = malloc(reg->nlf * sizeof(*reg->lf));
+	if (!reg->lf)
+		return -ENOMEM;
+	for (f = 0; f < reg->nlf; f++)
+		reg->lf[f] = (struct proc_lockf){ .lk = -1, .probe = -1 };
+	reg->lf[0].probe = reg->shm.fd;
 	return 0;
 }
 
@@ -184,8 +284,6 @@ static void reg_drop_handles(struct proc_reg *reg)
 			proc_slot_free(reg, h);
 			dropped++;
 		}
-		if (h->fd >= 0)
-			close(h->fd); /* drops whatever it still locks */
 		h->magic = 0;
 		free(h);
 	}
@@ -198,13 +296,12 @@ static void reg_drop_handles(struct proc_reg *reg)
 
 static void reg_close(struct proc_reg *reg)
 {
-	unsigned int i;
-
 	reg_unlist(reg);
 	if (reg->seg)
 		reg_drop_handles(reg);
-	for (i = 0; i < reg->npool; i++)
-		close(reg->pool[i]);
+	if (reg->lf)
+		lockf_close_all(reg); /* drops whatever they still lock */
+	free(reg->lf);
 	proc_plans_free(reg);
 	proc_map_free(reg);
 	qat_shm_close(&reg->shm);
@@ -270,7 +367,7 @@ done:
 static int reg_open_fd(struct proc_reg *reg)
 {
 	struct stat st;
-	int fd = open(reg->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(reg->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0)
 		return -errno;
@@ -284,6 +381,71 @@ static int reg_open_fd(struct proc_reg *reg)
 			reg->path);
 		return -ESTALE;
 	}
+	return fd;
+}
+
+/*
+ * Lock file f > 0, "<path>.<f>": empty, made by whoever needs it first,
+ * and held to the same trust rule as the registry, since its locks say
+ * who holds which names.
+ */
+static int lockf_open(struct proc_reg *reg, unsigned int f)
+{
+	struct qat_shm_params p = {
+		.group_shared = !!(reg->rt->flags & QAT_RT_REGISTRY_GROUP),
+		.gid = (gid_t)reg->rt->registry_gid,
+	};
+	const int fl = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, ret;
+
+	if (snprintf(path, sizeof(path), "%s.%u", reg->path, f) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	p.path = path;
+	fd = open(path, fl | O_CREAT | O_EXCL, 0600);
+	if (fd >= 0) {
+		/* Ours: give it the registry's mode and group. */
+		if ((p.group_shared && fchown(fd, (uid_t)-1, p.gid)) ||
+		    fchmod(fd, reg->rt->registry_mode)) {
+			ret = -errno;
+			close(fd);
+			return ret;
+		}
+	} else if (errno == EEXIST) {
+		fd = open(path, fl);
+	}
+	if (fd < 0) {
+		ret = -errno;
+		if (ret != -ELOOP && !lstat(path, &st) && !S_ISREG(st.st_mode))
+			ret = -EPERM; /* a directory, a socket...: not ours */
+		qat_err("%s: %s", path, qat_strerror(ret));
+		return ret;
+	}
+	ret = qat_shm_trusted(&p, fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int proc_lock_fd(struct proc_reg *reg, unsigned int f, int probe)
+{
+	int *slot, fd;
+
+	if (f >= reg->nlf)
+		return -EINVAL;
+	pthread_mutex_lock(&reg->mu);
+	slot = probe ? &reg->lf[f].probe : &reg->lf[f].lk;
+	fd = *slot;
+	if (fd < 0) {
+		fd = f ? lockf_open(reg, f) : reg_open_fd(reg);
+		if (fd >= 0)
+			*slot = fd;
+	}
+	pthread_mutex_unlock(&reg->mu);
 	return fd;
 }
 
@@ -312,7 +474,6 @@ static int handle_alloc(struct proc_reg *reg, struct qat_proc **out)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
-	h->fd = -1;
 	reg->handles[reg->nhandles++] = h;
 	*out = h;
 	return 0;
@@ -330,30 +491,22 @@ static void handle_quarantine(struct proc_reg *reg, struct qat_proc *h)
 	reg->nfree++;
 }
 
-/* A fresh handle with its own lock fd, which holds no lock yet. */
+/* A fresh handle, holding nothing yet. */
 int proc_handle_get(struct proc_reg *reg, struct qat_proc **out)
 {
 	struct qat_proc *h;
-	int ret, fd;
+	int ret;
 
 	pthread_mutex_lock(&reg->mu);
 	ret = handle_alloc(reg, &h);
-	if (ret)
-		goto out;
-	fd = reg->npool ? reg->pool[--reg->npool] : reg_open_fd(reg);
-	if (fd < 0) {
-		handle_quarantine(reg, h);
-		ret = fd;
-		goto out;
+	if (!ret) {
+		h->magic = PROC_H_MAGIC;
+		h->state = PROC_H_ACQUIRING;
+		h->reg = reg;
+		h->dev = NULL;
+		h->name[0] = '\0';
+		*out = h;
 	}
-	h->magic = PROC_H_MAGIC;
-	h->state = PROC_H_ACQUIRING;
-	h->reg = reg;
-	h->dev = NULL;
-	h->fd = fd;
-	h->name[0] = '\0';
-	*out = h;
-out:
 	pthread_mutex_unlock(&reg->mu);
 	return ret;
 }
@@ -393,22 +546,12 @@ int proc_handle_begin_release(struct qat_proc *h)
 	return ret;
 }
 
-/*
- * Retire h. keep_fd says its fd holds no lock any more and may serve the
- * next claim; otherwise closing it drops whatever it still holds.
- */
-void proc_handle_put(struct qat_proc *h, int keep_fd)
+/* Retire h, which holds nothing any more. */
+void proc_handle_put(struct qat_proc *h)
 {
 	struct proc_reg *reg = h->reg;
 
 	pthread_mutex_lock(&reg->mu);
-	if (h->fd >= 0) {
-		if (keep_fd && reg->npool < PROC_FD_POOL)
-			reg->pool[reg->npool++] = h->fd;
-		else
-			close(h->fd);
-		h->fd = -1;
-	}
 	handle_quarantine(reg, h);
 	pthread_mutex_unlock(&reg->mu);
 }

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The shared half of the process registry: slots, the wait queue, wakeups
- * and crash repair.
+ * The shared half of the process registry: slots, the taken bitmap, the
+ * wait queue, wakeups and crash repair.
  *
  * Invariant: a name is held by whoever holds the OFD lock on its slot's
- * byte, and only the holder writes its slot. A claimer locks the byte
- * first, then writes the entry, then publishes state TAKEN with a release
- * store; a releaser stores FREE, then unlocks. A process killed at any
- * point therefore leaves either a FREE slot or a TAKEN slot whose byte
- * nobody holds, which the next claimer takes over and which repair and
- * listing treat as free. Queue entries follow the same pattern.
+ * byte. Claims and releases both run under the segment lock: a claimer
+ * locks the byte, then writes the entry and sets the slot's bit; a
+ * releaser unlocks the byte, then marks the entry free and clears the bit.
+ * A process killed inside the lock leaves EOWNERDEAD, and the next locker
+ * rebuilds the table from the locks; one killed outside it leaves only
+ * entries whose byte nobody holds, which count as free when looked at
+ * (listing, and the search once no name looks free).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,8 @@ static void hook(int where)
 		qat_proc_test_hook(where);
 }
 
+int qat_proc_test_no_poll;
+
 static int ofd_set(int fd, short type, uint64_t off)
 {
 	struct flock fl = {
@@ -45,23 +48,18 @@ static int ofd_set(int fd, short type, uint64_t off)
 	return errno == EACCES ? -EAGAIN : -errno;
 }
 
-/* 0, or -EAGAIN when another description holds the byte. */
-static int ofd_lock(int fd, uint64_t off)
+/* Lock or unlock slot i's byte through this process's description:
+ * 0, -EAGAIN when another description holds it, or -errno. */
+static int slot_lockop(struct proc_reg *reg, uint32_t i, short type)
 {
-	return ofd_set(fd, F_WRLCK, off);
+	int fd = proc_lock_fd(reg, PROC_LOCK_FILE(i), 0);
+
+	if (fd < 0)
+		return fd;
+	return ofd_set(fd, type, PROC_LOCK_SLOT(reg->size, i));
 }
 
-static int ofd_unlock(int fd, uint64_t off)
-{
-	return ofd_set(fd, F_UNLCK, off);
-}
-
-/*
- * 1 when some description holds byte `off`, 0 when none does, -errno.
- * Asked through the mapping's fd, which never locks anything, so every
- * claim (ours included) shows.
- */
-static int ofd_held(const struct proc_reg *reg, uint64_t off)
+static int ofd_held_fd(int fd, uint64_t off)
 {
 	struct flock fl = {
 		.l_type = F_WRLCK,
@@ -70,9 +68,65 @@ static int ofd_held(const struct proc_reg *reg, uint64_t off)
 		.l_len = 1,
 	};
 
-	if (fcntl(reg->shm.fd, F_OFD_GETLK, &fl))
+	if (fcntl(fd, F_OFD_GETLK, &fl))
 		return -errno;
 	return fl.l_type != F_UNLCK;
+}
+
+/*
+ * 1 when some description holds slot i's byte, 0 when none does, -errno.
+ * Asked through a description that never locks, so every claim (ours
+ * included) shows.
+ */
+static int slot_held(struct proc_reg *reg, uint32_t i)
+{
+	int fd = proc_lock_fd(reg, PROC_LOCK_FILE(i), 1);
+
+	if (fd < 0)
+		return fd;
+	return ofd_held_fd(fd, PROC_LOCK_SLOT(reg->size, i));
+}
+
+static int waiter_held(struct proc_reg *reg, uint32_t j)
+{
+	return ofd_held_fd(reg->shm.fd, PROC_LOCK_WAITER(reg->size, j));
+}
+
+static void bit_set(struct proc_seg *seg, uint32_t i)
+{
+	__atomic_or_fetch(&seg->taken[i / 64], 1ull << (i % 64),
+			  __ATOMIC_RELEASE);
+}
+
+static int bit_test(const struct proc_seg *seg, uint32_t i)
+{
+	return !!(__atomic_load_n(&seg->taken[i / 64], __ATOMIC_ACQUIRE) &
+		  (1ull << (i % 64)));
+}
+
+static void bit_clear(struct proc_seg *seg, uint32_t i)
+{
+	__atomic_and_fetch(&seg->taken[i / 64], ~(1ull << (i % 64)),
+			   __ATOMIC_RELEASE);
+}
+
+/* First slot in [a, a + n) whose bit is clear, or -1. */
+static int64_t first_clear(const struct proc_seg *seg, uint32_t a, uint32_t n)
+{
+	uint32_t i = a, end = a + n, base;
+	uint64_t w;
+
+	while (i < end) {
+		base = i & ~63u;
+		w = ~__atomic_load_n(&seg->taken[i / 64], __ATOMIC_ACQUIRE);
+		w &= ~0ull << (i % 64);
+		if (w) {
+			i = base + (uint32_t)__builtin_ctzll(w);
+			return i < end ? (int64_t)i : -1;
+		}
+		i = base + 64;
+	}
+	return -1;
 }
 
 static uint32_t load_acq(const uint32_t *p)
@@ -105,11 +159,16 @@ static void seg_repair(void *base, void *arg)
 	for (i = 0; i < reg->nslots; i++) {
 		struct proc_slot *s = &seg->slots[i];
 
-		if (s->state == PROC_SLOT_FREE)
+		if (s->state == PROC_SLOT_FREE && !bit_test(seg, i))
 			continue;
-		held = ofd_held(reg, PROC_LOCK_SLOT(reg->size, i));
-		if (held >= 0)
-			s->state = held ? PROC_SLOT_TAKEN : PROC_SLOT_FREE;
+		held = slot_held(reg, i);
+		if (held < 0)
+			continue; /* unknown: leave it */
+		s->state = held ? PROC_SLOT_TAKEN : PROC_SLOT_FREE;
+		if (held)
+			bit_set(seg, i);
+		else
+			bit_clear(seg, i);
 		s->name[PROC_NAME_MAX - 1] = '\0';
 	}
 	for (i = 0; i < PROC_NWAITERS; i++) {
@@ -117,8 +176,7 @@ static void seg_repair(void *base, void *arg)
 
 		if (w->state == PROC_WAITER_FREE)
 			continue;
-		held = ofd_held(reg,
-				PROC_LOCK_WAITER(reg->size, reg->nslots, i));
+		held = waiter_held(reg, i);
 		if (held == 0 || (held > 0 && w->state != PROC_WAITER_USED))
 			w->state = PROC_WAITER_FREE;
 		n += w->state == PROC_WAITER_USED;
@@ -154,40 +212,153 @@ static uint64_t now_ns(clockid_t clk)
 }
 
 /*
- * Try to claim `slot` for h. 1 when claimed, 0 when a live claim holds
- * it, -errno. A TAKEN slot whose byte we could lock belonged to a process
- * that died: taking it over is the point.
+ * Try to claim `slot`, which the bitmap says is free, for h. 1 when
+ * claimed, 0 when a live claim holds it after all, -errno. A slot still
+ * marked TAKEN belonged to a process that died outside the lock.
  */
-int proc_slot_try_take(struct proc_reg *reg, struct qat_proc *h,
-		       uint32_t slot, uint32_t accel_id)
+static int slot_take(struct proc_reg *reg, struct qat_proc *h, uint32_t slot,
+		     const struct qat_dev *dev)
 {
 	struct proc_slot *s = &reg->seg->slots[slot];
-	int ret = ofd_lock(h->fd, PROC_LOCK_SLOT(reg->size, slot));
+	int ret = slot_lockop(reg, slot, F_WRLCK);
 
+	/* Held though marked free: its holder died inside the lock and the
+	 * kernel has not closed its files yet (it marks the lock's owner
+	 * dead first). Not ours, and soon free: leave the table be. */
+	if (ret == -EAGAIN)
+		return 0;
 	if (ret)
-		return ret == -EAGAIN ? 0 : ret;
-	/* Read after locking: a holder stores FREE before it unlocks. */
+		return ret;
 	if (load_acq(&s->state) != PROC_SLOT_FREE) {
 		reg->seg->reclaims++;
 		qat_dbg("%s: taking %s back from dead pid %d", reg->path,
 			reg->slot_name[slot], (int)s->pid);
 	}
-	s->accel_id = accel_id;
+	s->accel_id = dev->info.accel_id;
 	s->pid = (int32_t)reg->pid;
 	s->claimed_ns = now_ns(CLOCK_REALTIME);
 	snprintf(s->name, sizeof(s->name), "%s", reg->slot_name[slot]);
 	hook(PROC_HOOK_TAKE);
 	store_rel(&s->state, PROC_SLOT_TAKEN);
+	bit_set(reg->seg, slot);
 	h->slot = slot;
 	return 1;
 }
 
-/* Without the segment lock: only the holder writes its slot. Returns 0,
- * or -errno when the unlock failed (the caller then closes the fd). */
+/* The first name the bitmap says is free, in search order. */
+static int take_free(struct proc_reg *reg, struct qat_proc *h,
+		     const struct proc_plan *p, const struct qat_dev **got)
+{
+	unsigned int r;
+	int64_t i;
+	int ret;
+
+	for (r = 0; r < p->nrun; r++) {
+		const struct proc_run *run = &p->run[r];
+		const struct qat_dev *dev = reg->rt->devs[run->dev];
+		uint32_t at = run->first, left = run->n;
+
+		if (!dev->info.started)
+			continue;
+		while (left && (i = first_clear(reg->seg, at, left)) >= 0) {
+			ret = slot_take(reg, h, (uint32_t)i, dev);
+			if (ret) {
+				*got = dev;
+				return ret;
+			}
+			left -= (uint32_t)i + 1 - at;
+			at = (uint32_t)i + 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * No name looks free: find, without the segment lock (one lock query per
+ * name, thousands of them, must not hold up everyone's claims and
+ * releases), up to max names of plan p marked taken whose byte no one
+ * holds: their holders died. Returns how many it put in out[].
+ */
+unsigned int proc_dead_scan(struct proc_reg *reg, const struct proc_plan *p,
+			    uint32_t *out, unsigned int max)
+{
+	unsigned int r, n = 0;
+	uint32_t i;
+
+	for (r = 0; r < p->nrun && n < max; r++) {
+		const struct proc_run *run = &p->run[r];
+
+		for (i = run->first; i < run->first + run->n && n < max; i++)
+			if (bit_test(reg->seg, i) && slot_held(reg, i) == 0)
+				out[n++] = i;
+	}
+	return n;
+}
+
+/*
+ * Under the lock: free the names of dead[0..n) still marked taken and
+ * still unheld (a claim marks its name only after locking its byte, under
+ * this lock, so such a mark is a dead claim). Returns how many it freed.
+ */
+unsigned int proc_dead_clear(struct proc_reg *reg, const uint32_t *dead,
+			     unsigned int n)
+{
+	struct proc_seg *seg = reg->seg;
+	unsigned int k, freed = 0;
+	uint32_t i;
+
+	for (k = 0; k < n; k++) {
+		i = dead[k];
+		if (i >= reg->nslots || !bit_test(seg, i) ||
+		    slot_held(reg, i) != 0)
+			continue;
+		seg->reclaims++;
+		qat_dbg("%s: %s of dead pid %d is free again", reg->path,
+			reg->slot_name[i], (int)seg->slots[i].pid);
+		store_rel(&seg->slots[i].state, PROC_SLOT_FREE);
+		bit_clear(seg, i);
+		freed++;
+	}
+	return freed;
+}
+
+/*
+ * Claim the first name of plan p the table marks free for h. Costs one
+ * lock call, however many names are taken. 1 taken (h->slot, h->dev set),
+ * 0 none, -errno.
+ */
+int proc_take_first(struct proc_reg *reg, struct qat_proc *h,
+		    const struct proc_plan *p)
+{
+	const struct qat_dev *dev = NULL;
+	int ret = take_free(reg, h, p, &dev);
+
+	if (ret > 0)
+		h->dev = (struct qat_dev *)dev;
+	return ret;
+}
+
+/*
+ * End h's claim, under the segment lock when it can be had (0), else
+ * without (the byte is what counts; the table mends itself). Returns 0,
+ * or -errno when the unlock failed (the claim then lasts until the
+ * runtime closes).
+ */
 int proc_slot_free(struct proc_reg *reg, struct qat_proc *h)
 {
-	store_rel(&reg->seg->slots[h->slot].state, PROC_SLOT_FREE);
-	return ofd_unlock(h->fd, PROC_LOCK_SLOT(reg->size, h->slot));
+	int locked = proc_seg_lock(reg) == 0;
+	int ret = slot_lockop(reg, h->slot, F_UNLCK);
+
+	if (!ret) {
+		store_rel(&reg->seg->slots[h->slot].state, PROC_SLOT_FREE);
+		bit_clear(reg->seg, h->slot);
+	}
+	if (locked)
+		proc_seg_unlock(reg);
+	if (ret)
+		qat_err("%s: cannot release %s: %s", reg->path, h->name,
+			qat_strerror(ret));
+	return ret;
 }
 
 /* 1 when slot is claimed by a live process; a dead claim is cleared. */
@@ -196,11 +367,14 @@ int proc_slot_live(struct proc_reg *reg, uint32_t slot)
 	struct proc_slot *s = &reg->seg->slots[slot];
 	int held;
 
-	if (load_acq(&s->state) != PROC_SLOT_TAKEN)
+	if (load_acq(&s->state) != PROC_SLOT_TAKEN &&
+	    !bit_test(reg->seg, slot))
 		return 0;
-	held = ofd_held(reg, PROC_LOCK_SLOT(reg->size, slot));
-	if (held == 0)
+	held = slot_held(reg, slot);
+	if (held == 0) {
 		store_rel(&s->state, PROC_SLOT_FREE);
+		bit_clear(reg->seg, slot);
+	}
 	return held != 0;
 }
 
@@ -208,7 +382,7 @@ int proc_slot_live(struct proc_reg *reg, uint32_t slot)
 static int waiter_live(struct proc_reg *reg, uint32_t j)
 {
 	struct proc_waiter *w = &reg->seg->waiters[j];
-	int held = ofd_held(reg, PROC_LOCK_WAITER(reg->size, reg->nslots, j));
+	int held = waiter_held(reg, j);
 
 	if (held)
 		return 1; /* alive, or unknown: assume alive */
@@ -247,27 +421,29 @@ int proc_queue_my_turn(struct proc_reg *reg, const char *base,
 	return 1;
 }
 
-static int queue_slot(struct proc_reg *reg, struct qat_proc *h, uint32_t j)
+/* Lock queue entry j's byte through our description of this file. */
+static int queue_slot(struct proc_reg *reg, uint32_t j)
 {
-	uint64_t off = PROC_LOCK_WAITER(reg->size, reg->nslots, j);
+	int fd = proc_lock_fd(reg, 0, 0);
 
-	return ofd_lock(h->fd, off) == 0;
+	return fd >= 0 && ofd_set(fd, F_WRLCK,
+				  PROC_LOCK_WAITER(reg->size, j)) == 0;
 }
 
-/* A free queue entry, locked by h: a FREE one, else a dead one. */
-static int queue_find(struct proc_reg *reg, struct qat_proc *h, uint32_t *out)
+/* A free queue entry, locked by us: a FREE one, else a dead one. */
+static int queue_find(struct proc_reg *reg, uint32_t *out)
 {
 	struct proc_seg *seg = reg->seg;
 	uint32_t j;
 
 	for (j = 0; j < PROC_NWAITERS; j++) {
 		if (load_acq(&seg->waiters[j].state) == PROC_WAITER_FREE &&
-		    queue_slot(reg, h, j))
+		    queue_slot(reg, j))
 			goto found;
 	}
 	for (j = 0; j < PROC_NWAITERS; j++) {
 		if (load_acq(&seg->waiters[j].state) == PROC_WAITER_USED &&
-		    !waiter_live(reg, j) && queue_slot(reg, h, j))
+		    !waiter_live(reg, j) && queue_slot(reg, j))
 			goto found;
 	}
 	return -ENOSPC;
@@ -278,13 +454,13 @@ found:
 
 /* Join the queue for `base` behind everyone. -ENOSPC when it is full: the
  * caller then keeps polling without a place. */
-int proc_queue_enter(struct proc_reg *reg, struct qat_proc *h,
-		     const char *base, struct proc_ticket *t)
+int proc_queue_enter(struct proc_reg *reg, const char *base,
+		     struct proc_ticket *t)
 {
 	struct proc_seg *seg = reg->seg;
 	struct proc_waiter *w;
 	uint32_t j;
-	int ret = queue_find(reg, h, &j);
+	int ret = queue_find(reg, &j);
 
 	if (ret)
 		return ret;
@@ -301,15 +477,17 @@ int proc_queue_enter(struct proc_reg *reg, struct qat_proc *h,
 	return 0;
 }
 
-void proc_queue_leave(struct proc_reg *reg, struct qat_proc *h,
-		      struct proc_ticket *t)
+void proc_queue_leave(struct proc_reg *reg, struct proc_ticket *t)
 {
+	int fd;
+
 	if (!t->have)
 		return;
 	store_rel(&reg->seg->waiters[t->idx].state, PROC_WAITER_FREE);
 	nwaiting_add(reg->seg, -1);
-	ofd_unlock(h->fd, PROC_LOCK_WAITER(reg->size, reg->nslots,
-						t->idx));
+	fd = proc_lock_fd(reg, 0, 0);
+	if (fd >= 0)
+		ofd_set(fd, F_UNLCK, PROC_LOCK_WAITER(reg->size, t->idx));
 	t->have = 0;
 }
 
@@ -338,14 +516,17 @@ uint32_t proc_wake_seq(struct proc_reg *reg)
 	return __atomic_load_n(&reg->seg->wake_seq, __ATOMIC_SEQ_CST);
 }
 
-/* Sleep until the sequence moves from `seq` or `ms` pass. Not a private
- * futex: the word is shared by every process mapping the file. */
-void proc_wait(struct proc_reg *reg, uint32_t seq, int ms)
+/* Not a private futex: the word is shared by every process mapping the
+ * file. */
+int proc_wait(struct proc_reg *reg, uint32_t seq, int64_t ns)
 {
 	struct timespec ts = {
-		.tv_sec = ms / 1000,
-		.tv_nsec = (long)(ms % 1000) * 1000000L,
+		.tv_sec = (time_t)(ns / 1000000000),
+		.tv_nsec = (long)(ns % 1000000000),
 	};
 
-	futex(&reg->seg->wake_seq, FUTEX_WAIT, seq, &ts);
+	if (futex(&reg->seg->wake_seq, FUTEX_WAIT, seq, ns < 0 ? NULL : &ts) &&
+	    errno == EINTR)
+		return -EINTR;
+	return 0;
 }

@@ -316,12 +316,46 @@ static const char *config_source(const struct qat_rt_opts *o)
 	return "the default";
 }
 
+/*
+ * A host set up for sharing (the packages' tmpfiles.d entry makes
+ * QAT_RT_SHARED_DIR, group qat, setgid) gets its registry there, with
+ * group-shared files, when neither the options nor $QATRT_REGISTRY chose
+ * one: services of different users in that group then share claims and
+ * events without configuration.
+ */
+static int rt_shared_default(struct qat_rt *rt, const struct qat_rt_opts *o)
+{
+	const char *env = secure_getenv("QATRT_REGISTRY");
+	struct stat st;
+	char *path;
+
+	if (o->registry_path || (env && *env) ||
+	    stat(QAT_RT_SHARED_DIR, &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	path = strdup(QAT_RT_SHARED_REGISTRY);
+	if (!path)
+		return -ENOMEM;
+	free(rt->registry_path);
+	rt->registry_path = path;
+	if (!o->registry_mode)
+		rt->registry_mode = 0660;
+	/* Files there are written by every member of the directory's group:
+	 * trust them as QAT_RT_REGISTRY_GROUP would, for that group only. */
+	if (!(o->flags & QAT_RT_REGISTRY_GROUP)) {
+		rt->flags |= QAT_RT_REGISTRY_GROUP;
+		rt->registry_gid = st.st_gid;
+	}
+	return 0;
+}
+
 static int rt_init_opts(struct qat_rt *rt, const struct qat_rt_opts *o)
 {
 	if (o->pci_ids && qat_pci_ids_check(o->pci_ids))
 		return -EINVAL;
 	rt->flags = o->flags;
-	rt->registry_mode = o->registry_mode ? o->registry_mode : 0600;
+	rt->registry_mode = o->registry_mode ? o->registry_mode :
+			    o->flags & QAT_RT_REGISTRY_GROUP ? 0660 : 0600;
+	rt->registry_gid = o->registry_gid;
 	rt->config_path = dup_choice(o->config_path, "QATRT_CONFIG",
 				     QAT_RT_DEFAULT_CONFIG);
 	rt->registry_path = dup_choice(o->registry_path, "QATRT_REGISTRY",
@@ -330,7 +364,7 @@ static int rt_init_opts(struct qat_rt *rt, const struct qat_rt_opts *o)
 	if (!rt->config_path || !rt->registry_path ||
 	    (o->pci_ids && !rt->pci_ids))
 		return -ENOMEM;
-	return 0;
+	return rt_shared_default(rt, o);
 }
 
 QAT_API int qat_rt_open(const struct qat_rt_opts *opts, struct qat_rt **out)

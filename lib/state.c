@@ -24,6 +24,10 @@ _Static_assert((QAT_STATE_RING_EVENTS & (QAT_STATE_RING_EVENTS - 1)) == 0,
 	       "ring size is a power of two");
 _Static_assert(sizeof(struct qat_adf_state) == 8, "struct adf_state layout");
 
+#ifdef __SANITIZE_THREAD__
+unsigned int qat_state_fence_word;
+#endif
+
 /* Serialises first attachment of any runtime; rt->lock guards the slot. */
 static pthread_mutex_t attach_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -83,6 +87,36 @@ int qat_state_lock(struct qat_shm *shm)
 	return ret;
 }
 
+/* Live subscriptions of the old segment `old` (open as fd), named by pid
+ * in who; any other lock on it counts too. */
+static int seg_in_use(int fd, void *old, size_t size, void *arg, char *who,
+		      size_t len)
+{
+	const struct st_seg *seg = old;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	unsigned int i;
+	size_t n;
+	int live = 0;
+
+	if (size != sizeof(*seg))
+		return -EPROTO;
+	snprintf(who, len, "subscribers, pids");
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++) {
+		if (qat_state_slot_alive(fd, i) != 1)
+			continue;
+		live++;
+		n = strlen(who);
+		if (n + 16 < len)
+			snprintf(who + n, len - n, " %d",
+				 (int)seg->slots[i].pid);
+	}
+	if (!live && !fcntl(fd, F_OFD_GETLK, &fl) && fl.l_type != F_UNLCK) {
+		snprintf(who, len, "a process it does not name");
+		live = 1;
+	}
+	return live;
+}
+
 int qat_state_seg_params(struct qat_rt *rt, struct qat_shm_params *p,
 			 char **path_out)
 {
@@ -100,8 +134,25 @@ int qat_state_seg_params(struct qat_rt *rt, struct qat_shm_params *p,
 		.size = sizeof(struct st_seg),
 		.fingerprint = 0,
 		.mode = rt->registry_mode,
+		.group_shared = !!(rt->flags & QAT_RT_REGISTRY_GROUP),
+		.gid = (gid_t)rt->registry_gid,
+		.in_use = seg_in_use,
 	};
 	*path_out = path;
+	return 0;
+}
+
+int qat_state_wake_sa(const char *base, unsigned int i, struct sockaddr_un *sa,
+		      socklen_t *len)
+{
+	int n;
+
+	sa->sun_family = AF_UNIX;
+	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "%s%u", base, i);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			   (size_t)n + 1);
 	return 0;
 }
 
@@ -166,11 +217,17 @@ static int register_devs(struct qat_rt *rt, struct qat_state_rt *st,
 
 static void state_rt_free(struct qat_state_rt *st)
 {
+	unsigned int i;
+
 	if (!st)
 		return;
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++)
+		if (st->conn[i].fd >= 0)
+			close(st->conn[i].fd);
 	if (st->sock >= 0)
 		close(st->sock);
 	qat_shm_close(&st->shm);
+	free(st->wake_base);
 	free(st);
 }
 
@@ -203,17 +260,36 @@ static int state_rt_new(struct qat_rt *rt, struct qat_state_rt **out)
 	if (!st)
 		goto out;
 	st->sock = -1;
+	for (ret = 0; ret < QAT_STATE_MAX_SUBSCRIBERS; ret++)
+		st->conn[ret].fd = -1;
+	ret = -ENOMEM;
+	if (asprintf(&st->wake_base, "%s.", path) < 0) {
+		st->wake_base = NULL;
+		goto out;
+	}
 	ret = qat_shm_open(&p, &st->shm);
 	if (ret) {
 		qat_err("%s: %s", path, qat_strerror(ret));
 		goto out;
 	}
 	st->seg = (struct st_seg *)st->shm.hdr;
-	ret = fstat(st->shm.fd, &sb) ? -errno : 0;
+	ret = register_devs(rt, st, path);
+	if (ret == -ESTALE) {
+		/* Another configuration's devices: re-made if unused. */
+		ret = qat_shm_replace(&p, &st->shm);
+		qat_shm_close(&st->shm);
+		if (!ret)
+			ret = qat_shm_open(&p, &st->shm);
+		if (!ret) {
+			st->seg = (struct st_seg *)st->shm.hdr;
+			ret = register_devs(rt, st, path);
+		}
+	}
+	if (!ret && fstat(st->shm.fd, &sb))
+		ret = -errno;
 	if (!ret) {
 		st->st_dev = sb.st_dev;
 		st->st_ino = sb.st_ino;
-		ret = register_devs(rt, st, path);
 	}
 	if (!ret)
 		ret = st->sock = pub_socket();
@@ -283,7 +359,7 @@ static void ring_append(struct st_seg *seg, unsigned int dev_id, int event)
 
 	/* Seqlock write: readers that see BUSY or a torn copy retry. */
 	__atomic_store_n(&r->seq, s | ST_BUSY, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	ST_FENCE(__ATOMIC_RELEASE);
 	__atomic_store_n(&r->dev_id, dev_id, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->event, event, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->ts, ts, __ATOMIC_RELAXED);
@@ -312,27 +388,24 @@ struct st_target {
 /*
  * Subscriptions that want `event` and have no nudge on its way, copied
  * under the lock, after head moved (seq_cst): a flag still set then is
- * cleared only by a reader that will look at head afterwards.
+ * cleared only by a reader that will look at head afterwards. Addresses
+ * come from slot numbers, not from the segment.
  */
-static unsigned int collect_targets(struct st_seg *seg, int event,
+static unsigned int collect_targets(const struct qat_state_rt *st, int event,
 				    struct st_target *t)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++) {
-		struct st_slot *sl = &seg->slots[i];
+		struct st_slot *sl = &st->seg->slots[i];
 
 		if (sl->state != ST_SLOT_ACTIVE ||
-		    !(sl->mask & QAT_EVENT_BIT(event)) || !sl->addrlen ||
-		    sl->addrlen > sizeof(sl->addr) ||
-		    __atomic_load_n(&sl->pending, __ATOMIC_SEQ_CST))
+		    !(sl->mask & QAT_EVENT_BIT(event)) ||
+		    __atomic_load_n(&sl->pending, __ATOMIC_SEQ_CST) ||
+		    qat_state_wake_sa(st->wake_base, i, &t[n].sa, &t[n].len))
 			continue;
 		t[n].slot = i;
 		t[n].gen = sl->gen;
-		t[n].sa.sun_family = AF_UNIX;
-		memcpy(t[n].sa.sun_path, sl->addr, sl->addrlen);
-		t[n].len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				       sl->addrlen);
 		n++;
 	}
 	return n;
@@ -380,35 +453,82 @@ static void reap(struct qat_state_rt *st, struct st_target *t, unsigned int n)
 	qat_shm_unlock(&st->shm);
 }
 
-#define NUDGE_BATCH 32
+/*
+ * A socket connected to target t's wakeup path, kept per slot while the
+ * slot's subscription (gen) lasts: the path is looked up once, not once
+ * per event. With c->busy held. >= 0, or -errno (ECONNREFUSED, ENOENT:
+ * the subscriber is gone).
+ */
+static int conn_get(struct qat_state_rt *st, const struct st_target *t)
+{
+	struct st_conn *c = &st->conn[t->slot];
+	int fd;
+
+	if (c->fd >= 0 && c->gen == t->gen)
+		return c->fd;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	fd = pub_socket();
+	if (fd < 0)
+		return fd;
+	if (connect(fd, (const struct sockaddr *)&t->sa, t->len)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	c->fd = fd;
+	c->gen = t->gen;
+	return fd;
+}
+
+/* Nudge one target through its connected socket: 0, or -errno. */
+static int nudge_conn(struct qat_state_rt *st, const struct st_target *t)
+{
+	int fd = conn_get(st, t), err;
+
+	if (fd < 0)
+		return fd == -EAGAIN ? nudge_failed(t, EAGAIN) : fd;
+	if (send(fd, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+		return 0;
+	err = errno;
+	if (err != EAGAIN) {
+		close(fd);
+		st->conn[t->slot].fd = -1;
+	}
+	return nudge_failed(t, err);
+}
+
+/* Nudge one target: 0, or -errno as nudge_failed(). */
+static int nudge_one(struct qat_state_rt *st, const struct st_target *t)
+{
+	struct st_conn *c = &st->conn[t->slot];
+	int ret;
+
+	if (__atomic_exchange_n(&c->busy, 1, __ATOMIC_ACQUIRE)) {
+		/* Another thread nudges this slot: send unconnected. */
+		ret = sendto(st->sock, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL,
+			     (const struct sockaddr *)&t->sa, t->len);
+		return ret == 1 ? 0 : nudge_failed(t, errno);
+	}
+	ret = nudge_conn(st, t);
+	__atomic_store_n(&c->busy, 0, __ATOMIC_RELEASE);
+	return ret;
+}
 
 /*
- * Nudge t[0..n) with as few system calls as possible (one sendmmsg per
- * batch: every subscriber is woken before the publisher can be preempted
- * by the first of them). A message that fails is dealt with alone. The
- * dead are moved to the front of t; returns how many.
+ * Nudge t[0..n), each through its cached connected socket. The dead are
+ * moved to the front of t; returns how many.
  */
 static unsigned int send_nudges(struct qat_state_rt *st, struct st_target *t,
 				unsigned int n)
 {
-	struct iovec iov = { .iov_base = (void *)"", .iov_len = 1 };
-	struct mmsghdr m[NUDGE_BATCH];
-	unsigned int i = 0, j, cnt, dead = 0;
+	unsigned int i, dead = 0;
 	int r;
 
-	while (i < n) {
-		cnt = n - i < NUDGE_BATCH ? n - i : NUDGE_BATCH;
-		for (j = 0; j < cnt; j++)
-			m[j] = (struct mmsghdr){ .msg_hdr = {
-				.msg_name = &t[i + j].sa,
-				.msg_namelen = t[i + j].len,
-				.msg_iov = &iov, .msg_iovlen = 1 } };
-		r = sendmmsg(st->sock, m, cnt, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (r > 0) {
-			i += (unsigned int)r;
-			continue;
-		}
-		r = nudge_failed(&t[i], r < 0 ? errno : EAGAIN);
+	for (i = 0; i < n; i++) {
+		r = nudge_one(st, &t[i]);
 		if (r == -ECONNREFUSED || r == -ENOENT) {
 			t[dead++] = t[i]; /* dead <= i: already sent from */
 		} else if (r) {
@@ -418,7 +538,6 @@ static unsigned int send_nudges(struct qat_state_rt *st, struct st_target *t,
 			qat_warn("state: cannot wake subscriber %u: %s",
 				 t[i].slot, qat_strerror(r));
 		}
-		i++;
 	}
 	return dead;
 }
@@ -431,7 +550,7 @@ static void nudge_all(struct qat_state_rt *st, struct st_target *t,
 	/* Pairs with the reader clearing `pending` before it looks at head:
 	 * either it sees our record or we see its cleared flag. A set flag
 	 * means a nudge is on its way already. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ST_FENCE(__ATOMIC_SEQ_CST);
 	for (i = 0; i < n; i++)
 		if (!__atomic_exchange_n(&st->seg->slots[t[i].slot].pending, 1,
 					 __ATOMIC_SEQ_CST))
@@ -453,7 +572,7 @@ static int state_publish(struct qat_dev *dev, int event)
 	if (ret)
 		return ret;
 	ring_append(st->seg, dev->info.accel_id, event);
-	n = collect_targets(st->seg, event, t);
+	n = collect_targets(st, event, t);
 	qat_shm_unlock(&st->shm);
 	nudge_all(st, t, n);
 	qat_dbg("device %u: %s published", dev->info.accel_id,

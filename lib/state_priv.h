@@ -20,24 +20,43 @@
  * dies. pids are for display only.
  *
  * Wakeups: each subscription owns a non-blocking SOCK_DGRAM Unix socket
- * autobound to an abstract address recorded in its slot; a publisher
- * sendto()s it a one-byte nudge. The slot's `pending` flag keeps at most
- * one nudge queued per subscription, so a reader that never reads costs
- * publishers nothing and cannot fill their socket buffers. Abstract
- * addresses live in a network namespace: subscribers must share the
- * publisher's.
+ * bound to the pathname "<registry>.state.<slot>", beside the registry; a
+ * publisher sendto()s it a one-byte nudge. A pathname socket is found
+ * through the file system, so wakeups reach every process that sees the
+ * registry's directory, whatever network namespace it is in (abstract
+ * addresses, used before, belong to one namespace). The address is made
+ * from the slot number, never read from the segment, so a corrupt or
+ * forged slot cannot send nudges elsewhere. The slot's `pending` flag
+ * keeps at most one nudge queued per subscription, so a reader that never
+ * reads costs publishers nothing and cannot fill their socket buffers.
  */
 #ifndef QAT_STATE_PRIV_H
 #define QAT_STATE_PRIV_H
 
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "internal.h"
 #include "shm.h"
 
 #define QAT_STATE_MAGIC 0x5441545354415451ull /* "QTASTTAT" */
-#define QAT_STATE_VERSION 1
+#define QAT_STATE_VERSION 2 /* 2: wakeup sockets by path, not in slots */
 #define QAT_STATE_MAX_DEVS 256
+
+/*
+ * __atomic_thread_fence(order). ThreadSanitizer builds refuse fences, so
+ * there a sequentially consistent read-modify-write of one word stands in
+ * for every fence: a full barrier where the tests run, and every access
+ * it orders is atomic anyway, so the sanitizer has nothing to report.
+ */
+#ifdef __SANITIZE_THREAD__
+extern unsigned int qat_state_fence_word;
+#define ST_FENCE(order)                                                      \
+	((void)__atomic_fetch_add(&qat_state_fence_word, 0, __ATOMIC_SEQ_CST))
+#else
+#define ST_FENCE(order) __atomic_thread_fence(order)
+#endif
 
 /* Top bit of a record's sequence word: being written. */
 #define ST_BUSY (1ull << 63)
@@ -71,8 +90,8 @@ struct st_slot {
 	uint32_t pending;       /* a nudge may be queued: skip sending */
 	uint32_t gen;           /* bumped at every claim and release */
 	int32_t pid;            /* display only */
-	uint32_t addrlen;       /* bytes of addr (abstract: leading NUL) */
-	char addr[40];
+	uint32_t reserved;
+	char unused[40];        /* was the abstract address (version 1) */
 };
 
 struct st_seg {
@@ -91,8 +110,27 @@ struct qat_state_rt {
 	dev_t st_dev;           /* identity of the segment file */
 	ino_t st_ino;
 	int sock;               /* unbound: publishers send from it */
+	char *wake_base;        /* "<registry>.state." */
+	/* Sockets connected to slot i's wakeup socket. A publisher takes an
+	 * entry by setting `busy` (no mutex, so a fork in the middle leaves
+	 * the child nothing to wait for); one that finds it busy sends
+	 * unconnected. */
+	struct st_conn {
+		uint32_t busy;
+		uint32_t gen;   /* of the subscription it was made for */
+		int fd;
+	} conn[QAT_STATE_MAX_SUBSCRIBERS];
 	struct state_watch *watch; /* state_watch.c, made on first use */
 };
+
+/*
+ * The wakeup address of slot i of the registry whose wakeup addresses
+ * start with `base` ("<registry>.state."). Returns 0, or -ENAMETOOLONG
+ * when it does not fit a socket address.
+ */
+int qat_state_wake_sa(const char *base, unsigned int i, struct sockaddr_un *sa,
+		      socklen_t *len);
+
 
 /* Attach `rt` to its state segment (once); *out stays valid until
  * qat_rt_close(). Returns 0 or -errno. */

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,6 +26,11 @@ struct qat_state_sub {
 	int sock;
 	struct sockaddr_un sa;          /* our address, for self-nudges */
 	socklen_t salen;
+	char *wake_base;                /* "<registry>.state." */
+	bool bound;                     /* the file at sa is ours to remove */
+	unsigned int mode;              /* the registry's, for the socket */
+	bool group_shared;
+	gid_t gid;
 	unsigned int slot;
 	uint32_t gen;
 	uint32_t mask;
@@ -115,6 +121,14 @@ static int sub_open(struct qat_rt *rt, struct qat_state_rt *st,
 	ret = qat_state_seg_params(rt, &p, &path);
 	if (ret)
 		return ret;
+	if (asprintf(&sub->wake_base, "%s.", path) < 0) {
+		sub->wake_base = NULL;
+		free(path);
+		return -ENOMEM;
+	}
+	sub->mode = p.mode;
+	sub->group_shared = p.group_shared;
+	sub->gid = p.gid;
 	ret = qat_shm_open(&p, &sub->shm);
 	if (!ret && fstat(sub->shm.fd, &sb))
 		ret = -errno;
@@ -127,27 +141,58 @@ static int sub_open(struct qat_rt *rt, struct qat_state_rt *st,
 	return ret;
 }
 
-/* A datagram socket the kernel names for us (autobind: a unique abstract
- * address), so no file is left behind by a subscriber that dies. */
+/* The subscription's datagram socket, bound once it has a slot. */
 static int sub_socket(struct qat_state_sub *sub)
 {
-	sa_family_t fam = AF_UNIX;
-
 	sub->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
 			   0);
-	if (sub->sock < 0)
-		return -errno;
-	memcpy(&sub->sa, &fam, sizeof(fam));
-	if (bind(sub->sock, (struct sockaddr *)&sub->sa, sizeof(fam)))
-		return -errno;
-	sub->salen = sizeof(sub->sa);
-	if (getsockname(sub->sock, (struct sockaddr *)&sub->sa, &sub->salen))
-		return -errno;
-	if (sub->salen <= offsetof(struct sockaddr_un, sun_path) ||
-	    sub->salen - offsetof(struct sockaddr_un, sun_path) >
-	    sizeof(((struct st_slot *)0)->addr))
-		return -ENAMETOOLONG;
+	return sub->sock < 0 ? -errno : 0;
+}
+
+/*
+ * Bind our socket to slot i's wakeup path. A file already there is the
+ * socket of a subscriber of this slot that died (we hold the slot's
+ * lock): it goes. Anything else there, or a file we may not remove, is
+ * refused.
+ */
+static int sub_bind(struct qat_state_sub *sub, unsigned int i)
+{
+	struct stat sb;
+	int ret;
+
+	ret = qat_state_wake_sa(sub->wake_base, i, &sub->sa, &sub->salen);
+	if (ret) {
+		qat_err("state: wakeup address %s%u is too long for a socket "
+			"(use a shorter registry path)", sub->wake_base, i);
+		return ret;
+	}
+	if (bind(sub->sock, (struct sockaddr *)&sub->sa, sub->salen)) {
+		if (errno != EADDRINUSE)
+			goto fail;
+		if (lstat(sub->sa.sun_path, &sb) || !S_ISSOCK(sb.st_mode)) {
+			errno = EPERM;
+			goto fail;
+		}
+		if (unlink(sub->sa.sun_path) ||
+		    bind(sub->sock, (struct sockaddr *)&sub->sa, sub->salen))
+			goto fail;
+	}
+	/* Publishers need write permission on it: the registry's mode and
+	 * group, not the umask's. */
+	if ((sub->group_shared &&
+	     chown(sub->sa.sun_path, (uid_t)-1, sub->gid)) ||
+	    chmod(sub->sa.sun_path, sub->mode)) {
+		ret = -errno;
+		unlink(sub->sa.sun_path);
+		errno = -ret;
+		goto fail;
+	}
 	return 0;
+fail:
+	ret = -errno;
+	qat_err("state: cannot bind wakeup socket %s: %s", sub->sa.sun_path,
+		qat_strerror(ret));
+	return ret;
 }
 
 /* 0 when we now hold slot i's liveness lock, 1 when someone alive does. */
@@ -168,15 +213,12 @@ static int slot_trylock(int fd, unsigned int i)
 static void slot_fill(struct qat_state_sub *sub, unsigned int i)
 {
 	struct st_slot *sl = &sub->seg->slots[i];
-	uint32_t len = sub->salen - offsetof(struct sockaddr_un, sun_path);
 
 	if (sl->state == ST_SLOT_ACTIVE)
 		qat_dbg("state: slot %u of dead pid %d taken over", i,
 			(int)sl->pid);
 	sl->mask = sub->mask;
 	sl->pid = (int32_t)getpid();
-	memcpy(sl->addr, sub->sa.sun_path, len);
-	sl->addrlen = len;
 	__atomic_store_n(&sl->pending, 0, __ATOMIC_SEQ_CST);
 	sl->gen++;
 	sl->state = ST_SLOT_ACTIVE;
@@ -200,7 +242,11 @@ static int slot_claim(struct qat_state_sub *sub)
 			if (ret < 0)
 				return ret;
 			if (ret == 0) {
+				ret = sub_bind(sub, i);
+				if (ret)
+					return ret; /* closing the fd unlocks */
 				slot_fill(sub, i);
+				sub->bound = true;
 				return 0;
 			}
 		}
@@ -317,6 +363,11 @@ static void slot_release(struct qat_state_sub *sub)
 
 static void sub_free(struct qat_state_sub *sub)
 {
+	/* Before the slot lock goes (closing shm.fd), while the path is
+	 * still ours. */
+	if (sub->bound && !sub->forked)
+		unlink(sub->sa.sun_path);
+	free(sub->wake_base);
 	if (sub->sock >= 0)
 		close(sub->sock);
 	qat_shm_close(&sub->shm);
@@ -446,7 +497,7 @@ static uint64_t rec_read(const struct st_rec *r, uint64_t want,
 	c->ts = __atomic_load_n(&r->ts, __ATOMIC_RELAXED);
 	for (i = 0; i < QAT_EVENT_COUNT; i++)
 		c->cum[i] = __atomic_load_n(&r->cum[i], __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	ST_FENCE(__ATOMIC_ACQUIRE);
 	return __atomic_load_n(&r->seq, __ATOMIC_RELAXED);
 }
 
@@ -555,7 +606,7 @@ static void rearm(struct qat_state_sub *sub)
 	while (recvmmsg(sub->sock, m, QAT_ARRAY_SIZE(m), MSG_DONTWAIT,
 			NULL) == (int)QAT_ARRAY_SIZE(m))
 		;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ST_FENCE(__ATOMIC_SEQ_CST);
 }
 
 QAT_API int qat_state_read(struct qat_state_sub *sub,

@@ -17,7 +17,8 @@ $MAKE --no-print-directory -s install DESTDIR="$root" PREFIX=/usr >/dev/null ||
 	{ echo "FAIL: make install"; exit 1; }
 for f in usr/lib/libqatrt.a usr/lib/libqatrt.so.1.0.0 usr/lib/libqatrt.so.1 \
 	 usr/lib/libqatrt.so usr/lib/pkgconfig/libqatrt.pc \
-	 usr/include/qat/qatrt.h usr/share/man/man3/qat_rt_open.3; do
+	 usr/include/qat/qatrt.h usr/share/man/man3/qat_rt_open.3 \
+	 usr/bin/qatrt usr/share/man/man1/qatrt.1; do
 	[ -e "$root/$f" ] || bad "not installed: /$f"
 done
 [ "$(readlink "$root/usr/lib/libqatrt.so")" = libqatrt.so.1 ] || bad "libqatrt.so link"
@@ -43,6 +44,18 @@ for f in "$root/$doc"/*.c; do
 	${CC:-cc} -Wall -Werror -o "$root/$(basename "$f" .c)" "$f" $cflags $libs ||
 		bad "installed example $(basename "$f") does not build"
 done
+# The hello sample, as its comment says to build it, and the installed tool.
+reg=$root/registry
+${CC:-cc} -o "$root/hello" samples/hello.c $cflags $libs || bad "build samples/hello.c against the installed tree"
+out=$(LD_LIBRARY_PATH=$root/usr/lib QATRT_CONFIG=samples/conf QATRT_REGISTRY=$reg "$root/hello") ||
+	bad "installed hello run"
+case "$out" in *"claimed SSL_INT_0"*"interrupt: callback ran 1 time"*) ;;
+	*) bad "hello printed: $out" ;; esac
+LD_LIBRARY_PATH=$root/usr/lib ldd "$root/usr/bin/qatrt" | grep -q "$root/usr/lib/libqatrt.so.1" ||
+	bad "installed qatrt does not load the installed libqatrt.so.1"
+n=$(LD_LIBRARY_PATH=$root/usr/lib "$root/usr/bin/qatrt" --config samples/conf --registry "$reg" devices | grep -c ' sim ')
+[ "$n" = 2 ] || bad "installed qatrt devices lists $n simulated devices, not 2"
+rm -f "$reg".*
 $MAKE --no-print-directory -s uninstall DESTDIR="$root" PREFIX=/usr >/dev/null
 left=$(find "$root/usr" -type f 2>/dev/null | wc -l)
 [ "$left" = 0 ] || bad "uninstall left $left files"

@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -16,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -145,7 +149,8 @@ static struct qat_proc *take(struct qat_rt *rt, const char *want)
 	int ret = qat_proc_acquire(rt, "SSL", NULL, &p);
 
 	ck_assert_msg(ret == 0, "acquire: %s", qat_strerror(ret));
-	ck_assert_str_eq(qat_proc_name(p), want);
+	if (want)
+		ck_assert_str_eq(qat_proc_name(p), want);
 	return p;
 }
 
@@ -462,6 +467,26 @@ static pid_t holder(struct qat_rt *rt, enum holder_end how, unsigned int ms,
 	_exit(0);
 }
 
+/* holder(), once it holds the name. */
+static pid_t holding(struct qat_rt *rt, enum holder_end how, unsigned int ms,
+		     volatile int *ready)
+{
+	pid_t pid = holder(rt, how, ms, ready);
+
+	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	return pid;
+}
+
+/* End a test around a holder: it, the runtime, the shared words. */
+static void holding_end(pid_t pid, struct qat_rt *rt, volatile int *ready,
+			size_t len)
+{
+	kill(pid, SIGKILL);
+	qt_reap(pid);
+	qat_rt_close(rt);
+	munmap((void *)ready, len);
+}
+
 static void check_wakes(enum holder_end how, int want_status)
 {
 	volatile int *ready = shared(sizeof(int));
@@ -517,8 +542,7 @@ START_TEST(wait_times_out)
 
 	ssl_conf(0, NULL, 1, NULL);
 	rt = qt_rt_open(qt_dir);
-	pid = holder(rt, END_RELEASE, 700, ready);
-	ck_assert_int_eq(wait_int(ready, 1, 5000), 1);
+	pid = holding(rt, END_RELEASE, 700, ready);
 	t0 = now_ms();
 	ck_assert_int_eq(try_take(rt, 1, 200, &p), -ETIMEDOUT);
 	dt = now_ms() - t0;
@@ -532,10 +556,172 @@ START_TEST(wait_times_out)
 	ck_assert_int_eq(wait_int(ready, 2, 10000), 2);
 	ck_assert_int_eq(try_take(rt, 0, 0, &p), 0);
 	ck_assert_int_eq(qat_proc_release(p), 0);
-	kill(pid, SIGKILL);
-	qt_reap(pid);
+	holding_end(pid, rt, ready, sizeof(int));
+}
+END_TEST
+
+/* Never -ETIMEDOUT before timeout_ms, measured to the nanosecond (the
+ * clock used to be cut to whole milliseconds: 17 asked, 16 waited). */
+START_TEST(timeout_never_early)
+{
+	volatile int *ready = shared(sizeof(int));
+	struct qat_proc *p = NULL;
+	struct timespec a, b;
+	struct qat_rt *rt;
+	int64_t ns;
+	pid_t pid;
+	int i;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	pid = holding(rt, END_RELEASE, 20000, ready);
+	for (i = 0; i < 30; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		ck_assert_int_eq(try_take(rt, 1, 17, &p), -ETIMEDOUT);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ns = (int64_t)(b.tv_sec - a.tv_sec) * 1000000000 +
+		     (b.tv_nsec - a.tv_nsec);
+		ck_assert_msg(ns >= 17000000, "gave up after %lld ns",
+			      (long long)ns);
+	}
+	holding_end(pid, rt, ready, sizeof(int));
+}
+END_TEST
+
+/*
+ * With the 10 ms safety-net poll off, only the release's wakeup can end
+ * the wait: a release that forgets to wake fails this test (the waiter
+ * then times out), where the poll would hide it.
+ */
+START_TEST(release_wakes_without_poll)
+{
+	volatile int *ready = shared(sizeof(int));
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	uint64_t t0, dt;
+	pid_t pid;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	pid = holding(rt, END_RELEASE, 300, ready);
+	qat_proc_test_no_poll = 1;
+	t0 = now_ms();
+	ck_assert_int_eq(try_take(rt, 1, 4000, &p), 0);
+	dt = now_ms() - t0;
+	qat_proc_test_no_poll = 0;
+	/* It was the release (the holder says so just after it). */
+	ck_assert_int_eq(wait_int(ready, 2, 5000), 2);
+	ck_assert_msg(dt < 3000, "woke after %llu ms", (unsigned long long)dt);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	holding_end(pid, rt, ready, sizeof(int));
+}
+END_TEST
+
+static void on_usr1(int sig)
+{
+}
+
+/* A handler installed without SA_RESTART ends a waiting acquire with
+ * -EINTR (it used to go on waiting). */
+START_TEST(signal_interrupts_wait)
+{
+	volatile int *ready = shared(2 * sizeof(int));
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	pid_t pid, w;
+	int i, st = 0;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	pid = holding(rt, END_RELEASE, 20000, ready);
+	w = fork();
+	ck_assert_int_ge(w, 0);
+	if (w == 0) {
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL); /* no SA_RESTART */
+		set_int(&ready[1], 1);
+		_exit(try_take(rt, 1, 15000, &p) == -EINTR ? 0 : 1);
+	}
+	ck_assert_int_eq(wait_int(&ready[1], 1, 5000), 1);
+	ck_assert_uint_eq(wait_queued(1, 5000), 1);
+	/* Again until it ends: a signal that lands between two of its
+	 * sleeps (it rechecks every 10 ms) interrupts nothing. */
+	for (i = 0; i < 50 && waitpid(w, &st, WNOHANG) == 0; i++) {
+		kill(w, SIGUSR1);
+		sleep_ms(100);
+	}
+	ck_assert_int_lt(i, 50);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+	ck_assert_uint_eq(wait_queued(0, 10), 0); /* it left the queue */
+	holding_end(pid, rt, ready, 2 * sizeof(int));
+}
+END_TEST
+
+/* A readable cancel fd ends a waiting acquire with -ECANCELED, soon. */
+START_TEST(cancel_fd_ends_wait)
+{
+	volatile int *ready = shared(sizeof(int));
+	struct qat_proc_opts o = { .sz = sizeof(o) };
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	uint64_t t0, dt;
+	int fds[2];
+	pid_t pid, w;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(pipe(fds), 0);
+	o.flags = QAT_PROC_WAIT | QAT_PROC_CANCEL_FD;
+	o.timeout_ms = -1;
+	o.cancel_fd = fds[0];
+	/* Nothing held: the cancel fd changes nothing. */
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), 0);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	pid = holding(rt, END_RELEASE, 20000, ready);
+	w = fork();
+	ck_assert_int_ge(w, 0);
+	if (w == 0) {
+		sleep_ms(200);
+		_exit(write(fds[1], "x", 1) == 1 ? 0 : 1);
+	}
+	t0 = now_ms();
+	p = NULL;
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), -ECANCELED);
+	dt = now_ms() - t0;
+	ck_assert_ptr_null(p);
+	ck_assert_msg(dt >= 150 && dt < 2000, "cancelled after %llu ms",
+		      (unsigned long long)dt);
+	ck_assert_uint_eq(wait_queued(0, 10), 0);
+	ck_assert_int_eq(qt_reap(w), 0);
+	/* A cancel fd that is not open is a bad option. */
+	o.cancel_fd = 1000000;
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), -EINVAL);
+	close(fds[0]);
+	close(fds[1]);
+	holding_end(pid, rt, ready, sizeof(int));
+}
+END_TEST
+
+/* A registry whose directory does not exist: -ENOENT, and the log says
+ * it is the directory (not a section) that is missing. */
+START_TEST(missing_registry_directory)
+{
+	char reg[4200];
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+
+	ssl_conf(0, NULL, 1, NULL);
+	snprintf(reg, sizeof(reg), "%s/no-such-dir/registry", qt_dir);
+	ck_assert_int_eq(qt_rt_try_open_reg(qt_dir, reg, &rt), 0);
+	log_last[0] = '\0';
+	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -ENOENT);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	ck_assert_ptr_nonnull(strstr(log_last, "directory does not exist"));
+	ck_assert_ptr_nonnull(strstr(log_last, "no-such-dir"));
+	ck_assert_ptr_null(p);
 	qat_rt_close(rt);
-	munmap((void *)ready, sizeof(int));
 }
 END_TEST
 
@@ -780,6 +966,105 @@ START_TEST(other_configuration_refused)
 }
 END_TEST
 
+/*
+ * A registry made for another configuration is re-made by itself once no
+ * live claim remains; while one does, refused, naming the holder's pid;
+ * a process that still had the old one open is told to reopen.
+ */
+START_TEST(registry_remade_when_unused)
+{
+	char other[4200], reg[4200], want[32];
+	struct qat_rt *a, *b;
+	struct qat_proc *p, *q = NULL;
+
+	ssl_conf(0, NULL, 2, NULL);
+	snprintf(other, sizeof(other), "%s/other", qt_dir);
+	snprintf(reg, sizeof(reg), "%s/registry", qt_dir);
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	qt_sim_conf(other, "4xxx", 0, NULL, "[SSL]\nNumProcesses = 3\n");
+	ck_assert_int_eq(qt_rt_try_open_reg(qt_dir, reg, &a), 0);
+	ck_assert_int_eq(qt_rt_try_open_reg(other, reg, &b), 0);
+	p = take(a, "SSL_INT_0");
+	log_last[0] = '\0';
+	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
+	ck_assert_int_eq(qat_proc_acquire(b, "SSL", NULL, &q), -ESTALE);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	snprintf(want, sizeof(want), " %d", (int)getpid());
+	ck_assert_ptr_nonnull(strstr(log_last, want));
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	/* No live claim: b's configuration takes over the file. */
+	q = take(b, "SSL_INT_0");
+	q = take(b, "SSL_INT_1");
+	q = take(b, "SSL_INT_2"); /* three now */
+	ck_assert_int_eq(qat_proc_list(b, NULL, 0), 3);
+	/* a had the old one open. */
+	ck_assert_int_eq(qat_proc_acquire(a, "SSL", NULL, &p), -ESTALE);
+	qat_rt_close(b);
+	qat_rt_close(a);
+	/* And back, with no one left on it. */
+	ck_assert_int_eq(qt_rt_try_open_reg(qt_dir, reg, &a), 0);
+	p = take(a, "SSL_INT_0");
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	qat_rt_close(a);
+}
+END_TEST
+
+/*
+ * More than 64 names: the locks of names 64.. live in "<registry>.proc.1",
+ * made with the registry's mode; claims there die with their process like
+ * the others, and (as root) a lock file of another owner is refused.
+ */
+START_TEST(lock_files_beside_registry)
+{
+	static struct qat_proc *p[70];
+	char side[4300], want[32];
+	struct qat_rt *rt;
+	struct stat st;
+	pid_t pid;
+	int k, ret = 0;
+
+	ssl_conf(0, "MaxProcesses = 128\n", 70, NULL);
+	snprintf(side, sizeof(side), "%s.1", reg_file);
+	rt = qt_rt_open(qt_dir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (k = 0; k < 70; k++)
+			if (qat_proc_acquire(rt, "SSL", NULL, &p[k]))
+				_exit(1);
+		raise(SIGKILL);
+	}
+	ck_assert_int_eq(qt_reap(pid), 128 + SIGKILL);
+	ck_assert_int_eq(stat(side, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	/* Every name of the dead process comes back, in order. */
+	for (k = 0; k < 70; k++) {
+		snprintf(want, sizeof(want), "SSL_INT_%d", k);
+		p[k] = take(rt, want);
+	}
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 70);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p[0]), 0 - EAGAIN);
+	qat_rt_close(rt);
+	if (geteuid() != 0)
+		return;
+	ck_assert_int_eq(chown(side, 65534, 65534), 0);
+	rt = qt_rt_open(qt_dir);
+	/* Names whose locks are in the main file still work; the first one
+	 * whose lock is in the foreign file is refused. (Slots are numbered
+	 * by sorted section name: GENERAL and SSL come first.) */
+	for (k = 0; k < 70; k++) {
+		ret = qat_proc_acquire(rt, "SSL", NULL, &p[k]);
+		if (ret)
+			break;
+	}
+	ck_assert_int_eq(ret, -EPERM);
+	ck_assert_int_ge(k, 60);
+	ck_assert_int_lt(k, 64);
+	qat_rt_close(rt);
+}
+END_TEST
+
 static void scribble(off_t off, const void *buf, size_t len)
 {
 	int fd = open(reg_file, O_WRONLY | O_CLOEXEC);
@@ -834,6 +1119,194 @@ START_TEST(symlink_refused)
 	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -ELOOP);
 	ck_assert_int_eq(access(target, F_OK), -1); /* nothing made there */
+	qat_rt_close(rt);
+}
+END_TEST
+
+/* Flip byte `off` of `path` (XOR 0xff). */
+static void flip_byte(const char *path, off_t off)
+{
+	unsigned char b;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &b, 1, off), 1);
+	b ^= 0xff;
+	ck_assert_int_eq(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+}
+
+/*
+ * Bytes 40..42 are the robust mutex's lock word: flipped, it names an
+ * owner thread that does not exist (or an unrelated one). Acquire and
+ * list must come back, repaired or -EPROTO, with a log line, in bounded
+ * time (the suite's timeout catches a hang).
+ */
+START_TEST(corrupt_lock_word_bounded)
+{
+	static const off_t bytes[] = { 40, 41, 42 };
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	uint64_t t0, dt;
+	unsigned int i;
+	int ret;
+
+	ck_assert_uint_eq(offsetof(struct qat_shm_hdr, lock), 40);
+	ssl_conf(0, NULL, 2, NULL);
+	for (i = 0; i < 3; i++) {
+		unlink(reg_file);
+		rt = qt_rt_open(qt_dir);
+		ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0); /* makes it */
+		qat_rt_close(rt);
+		flip_byte(reg_file, bytes[i]);
+		rt = qt_rt_open(qt_dir);
+		log_hits = 0;
+		qat_set_log_fn(log_cb, NULL, QAT_LOG_WARN);
+		t0 = now_ms();
+		ret = qat_proc_acquire(rt, "SSL", NULL, &p);
+		dt = now_ms() - t0;
+		qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+		ck_assert_msg(ret == 0 || ret == -EPROTO, "byte %d: %s",
+			      (int)bytes[i], qat_strerror(ret));
+		ck_assert_msg(dt < SHM_LOCK_GIVEUP_MS + 2000,
+			      "byte %d: %llu ms", (int)bytes[i],
+			      (unsigned long long)dt);
+		ck_assert_int_ge(log_hits, 1);
+		if (ret == 0) { /* repaired: the registry works again */
+			ck_assert_str_eq(qat_proc_name(p), "SSL_INT_0");
+			ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 1);
+			ck_assert_int_eq(qat_proc_release(p), 0);
+			ck_assert_uint_ge(seg_repairs(), 1);
+		}
+		qat_rt_close(rt);
+	}
+}
+END_TEST
+
+/* A directory or a socket at the registry path: -EPERM, as documented,
+ * whatever open() says (EISDIR, ENXIO). */
+START_TEST(not_a_regular_file)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	int fd;
+
+	ssl_conf(0, NULL, 1, NULL);
+	ck_assert_int_eq(mkdir(reg_file, 0700), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), -EPERM);
+	qat_rt_close(rt);
+	ck_assert_int_eq(rmdir(reg_file), 0);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(strlen(reg_file), sizeof(a.sun_path));
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", reg_file);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	ck_assert_ptr_null(p);
+	qat_rt_close(rt);
+	close(fd);
+	unlink(reg_file);
+
+	ck_assert_int_eq(mkfifo(reg_file, 0600), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_rt_close(rt);
+}
+END_TEST
+
+/* Root only (registered only then): files owned by someone else. */
+START_TEST(foreign_owner_refused)
+{
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+
+	ssl_conf(0, NULL, 1, NULL);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0);
+	qat_rt_close(rt);
+	ck_assert_int_eq(chown(reg_file, 65534, 65534), 0); /* nobody */
+	rt = qt_rt_open(qt_dir);
+	log_hits = 0;
+	log_last[0] = '\0';
+	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	ck_assert_int_ge(log_hits, 1);
+	ck_assert_ptr_nonnull(strstr(log_last, "owned by uid 65534"));
+	ck_assert_ptr_null(p);
+	qat_rt_close(rt);
+	/* Root's own file, group-writable by a group root is not in. */
+	ck_assert_int_eq(chown(reg_file, 0, 54321), 0);
+	ck_assert_int_eq(chmod(reg_file, 0660), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_rt_close(rt);
+	/* Back to root's: accepted again. */
+	ck_assert_int_eq(chown(reg_file, 0, 0), 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	qat_rt_close(rt);
+}
+END_TEST
+
+static int group_open(unsigned int gid, struct qat_rt **rt)
+{
+	struct qat_rt_opts o = { .sz = sizeof(o) };
+	char reg[4200];
+
+	snprintf(reg, sizeof(reg), "%s/registry", qt_dir);
+	o.config_path = qt_dir;
+	o.registry_path = reg;
+	o.flags = QAT_RT_NO_PCI | QAT_RT_REGISTRY_GROUP;
+	o.registry_gid = gid;
+	return qat_rt_open(&o, rt);
+}
+
+/* Root only: a registry shared by a group, made by another member. */
+START_TEST(group_shared_registry)
+{
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	struct stat st;
+
+	ssl_conf(0, NULL, 1, NULL);
+	/* Made with the group option: given to the group, mode 0660. */
+	ck_assert_int_eq(group_open(54321, &rt), 0);
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0);
+	qat_rt_close(rt);
+	ck_assert_int_eq(stat(reg_file, &st), 0);
+	ck_assert_uint_eq(st.st_gid, 54321);
+	ck_assert_uint_eq(st.st_mode & 0777, 0660);
+	/* Another member made it: any owner will do with the option... */
+	ck_assert_int_eq(chown(reg_file, 65534, 54321), 0);
+	ck_assert_int_eq(group_open(54321, &rt), 0);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	qat_rt_close(rt);
+	/* ...but not without it, */
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_rt_close(rt);
+	/* nor for another group, */
+	ck_assert_int_eq(group_open(54322, &rt), 0);
+	log_last[0] = '\0';
+	qat_set_log_fn(log_cb, NULL, QAT_LOG_ERR);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	ck_assert_ptr_nonnull(strstr(log_last, "sharing group"));
+	qat_rt_close(rt);
+	/* nor with any bit for others. */
+	ck_assert_int_eq(chmod(reg_file, 0664), 0);
+	p = NULL;
+	ck_assert_int_eq(group_open(54321, &rt), 0);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
+	ck_assert_ptr_null(p);
 	qat_rt_close(rt);
 }
 END_TEST
@@ -954,8 +1427,9 @@ START_TEST(exec_leaks_no_fd)
 	q = take(rt, "SSL_INT_1");
 	ck_assert_int_eq(qat_proc_release(q), 0); /* leaves a pooled fd */
 	q = take(rt, "SSL_INT_1");
-	/* The mapping's fd and one per claim: the test can see a leak. */
-	ck_assert_int_ge(registry_fds(), 3);
+	/* The mapping's fd and the claims' lock fd: the test can see a
+	 * leak. */
+	ck_assert_int_ge(registry_fds(), 2);
 	snprintf(prog, sizeof(prog), "%s/prog_proc_fds",
 		 bindir && *bindir ? bindir : "build/tests");
 	ck_assert_msg(access(prog, X_OK) == 0, "%s missing", prog);
@@ -1181,6 +1655,10 @@ Suite *proc_suite(void)
 	tcase_add_test(waiting, fifo_among_waiters);
 	tcase_add_test(waiting, fifo_skips_a_dead_waiter);
 	tcase_add_test(waiting, newcomer_waits_its_turn);
+	tcase_add_test(waiting, timeout_never_early);
+	tcase_add_test(waiting, release_wakes_without_poll);
+	tcase_add_test(waiting, signal_interrupts_wait);
+	tcase_add_test(waiting, cancel_fd_ends_wait);
 	suite_add_tcase(s, waiting);
 
 	tcase_add_checked_fixture(crash, setup, qt_dir_teardown);
@@ -1190,8 +1668,21 @@ Suite *proc_suite(void)
 
 	tcase_add_checked_fixture(file, setup, qt_dir_teardown);
 	tcase_add_test(file, other_configuration_refused);
+	tcase_add_test(file, registry_remade_when_unused);
+	tcase_add_test(file, lock_files_beside_registry);
 	tcase_add_test(file, corrupt_registry_refused);
 	tcase_add_test(file, symlink_refused);
+	tcase_add_test(file, corrupt_lock_word_bounded);
+	tcase_add_test(file, not_a_regular_file);
+	tcase_add_test(file, missing_registry_directory);
+	if (geteuid() == 0) {
+		tcase_add_test(file, foreign_owner_refused);
+		tcase_add_test(file, group_shared_registry);
+	} else {
+		fprintf(stderr, "proc: foreign_owner_refused and "
+			"group_shared_registry skipped: they need root "
+			"(chown)\n");
+	}
 	suite_add_tcase(s, file);
 
 	tcase_add_checked_fixture(forks, setup, qt_dir_teardown);

@@ -34,22 +34,24 @@ static int size_fits(size_t sz, const size_t *ends, size_t n)
 
 START_TEST(rt_opts_sizes)
 {
-	/* sz, config_path, registry_path, registry_mode, flags, pci_ids */
-	static const size_t ends[] = { 8, 16, 24, 28, 32, 40 };
+	/* sz, config_path, registry_path, registry_mode, flags, pci_ids,
+	 * registry_gid, then padding to 48 */
+	static const size_t ends[] = { 8, 16, 24, 28, 32, 40, 44, 45, 46, 47,
+				       48 };
 	unsigned char buf[64];
 	struct qat_rt_opts *o = (struct qat_rt_opts *)(void *)buf;
 	struct qat_rt *rt;
 	size_t sz;
 	int ret;
 
-	ck_assert_uint_eq(sizeof(*o), 40);
+	ck_assert_uint_eq(sizeof(*o), 48);
 	unsetenv("QATRT_CONFIG");
 	for (sz = 0; sz <= sizeof(buf); sz++) {
 		memset(buf, 0, sizeof(buf));
 		o->config_path = qt_dir;
 		o->flags = QAT_RT_NO_PCI;
 		/* Past sz the bytes are not the caller's: the library
-		 * must not read them (those past 40 are zero, as a newer
+		 * must not read them (those past 48 are zero, as a newer
 		 * caller's unknown fields must be). */
 		o->sz = sz;
 		rt = NULL;
@@ -67,9 +69,10 @@ END_TEST
 
 START_TEST(proc_and_sub_opts_sizes)
 {
-	/* qat_proc_opts: sz, flags, timeout_ms; qat_state_sub_opts: sz,
-	 * flags, then padding to 16 (a size in the padding cuts no field). */
-	static const size_t proc_ends[] = { 8, 12, 16 };
+	/* qat_proc_opts: sz, flags, timeout_ms, cancel_fd, then padding to
+	 * 24; qat_state_sub_opts: sz, flags, then padding to 16 (a size in
+	 * the padding cuts no field). */
+	static const size_t proc_ends[] = { 8, 12, 16, 20, 21, 22, 23, 24 };
 	static const size_t sub_ends[] = { 8, 12, 13, 14, 15, 16 };
 	unsigned char buf[32];
 	struct qat_state_sub *sub;

@@ -4,12 +4,16 @@
  * overflow counts, dead subscribers, fork, filters, wakeups, sources.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -757,6 +761,13 @@ START_TEST(publisher_dies_mid_write)
 END_TEST
 
 /* Processes that disagree on what a dev id means cannot share events. */
+static char log_last[512];
+
+static void log_keep(enum qat_log_level level, const char *msg, void *arg)
+{
+	snprintf(log_last, sizeof(log_last), "%s", msg);
+}
+
 START_TEST(conflicting_devices)
 {
 	struct qat_rt *other = NULL;
@@ -764,14 +775,36 @@ START_TEST(conflicting_devices)
 	char *dir2 = qt_tmpdir();
 	char reg[4096];
 
+	struct qat_state_sub *mine = subscribe(0, 0);
+	char want[32];
+
 	publish(0, QAT_EVENT_START);
 	qt_sim_conf(dir2, "4xxx", 0, "SimPciAddress = 0000:3d:00.0\n", NULL);
 	snprintf(reg, sizeof(reg), "%s/registry", qt_dir);
 	ck_assert_int_eq(qt_rt_try_open_reg(dir2, reg, &other), 0);
+	/* While a subscriber of the first configuration lives: refused,
+	 * and the log names it. */
+	log_last[0] = '\0';
+	qat_set_log_fn(log_keep, NULL, QAT_LOG_ERR);
 	ck_assert_int_eq(qat_state_subscribe(other, 0, NULL, &sub), -ESTALE);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	snprintf(want, sizeof(want), " %d", (int)getpid());
+	ck_assert_ptr_nonnull(strstr(log_last, want));
 	ck_assert_int_eq(qat_state_publish(other, qt_dev_at(other, 0), 4),
 			 -ESTALE);
+	/* None left: re-made for the new devices, by itself... */
+	qat_state_unsubscribe(mine);
+	ck_assert_int_eq(qat_state_subscribe(other, 0, NULL, &sub), 0);
+	ck_assert_int_eq(qat_state_publish(other, qt_dev_at(other, 0), 4), 0);
+	expect(sub, 0, QAT_EVENT_RESTARTING);
+	/* ...and a process that had the old one open is told so. */
+	ck_assert_int_eq(qat_state_publish(rt, qt_dev_at(rt, 0), 4), -ESTALE);
+	qat_state_unsubscribe(sub);
+	sub = NULL;
 	qat_rt_close(other);
+	qat_rt_close(rt);
+	rt = qt_rt_open(qt_dir);
+	publish(0, QAT_EVENT_START); /* no one on it: re-made for ours */
 	/* A subset of the same devices is fine. */
 	qt_tmpdir_free(dir2);
 	dir2 = qt_tmpdir();
@@ -999,6 +1032,176 @@ START_TEST(uevent_parser)
 }
 END_TEST
 
+static int log_hits;
+
+static void log_count(enum qat_log_level level, const char *msg, void *arg)
+{
+	log_hits++;
+}
+
+/* Flip byte `off` of the state segment (XOR 0xff). */
+static void flip_state_byte(off_t off)
+{
+	char path[4200];
+	unsigned char b;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/registry.state", qt_dir);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &b, 1, off), 1);
+	b ^= 0xff;
+	ck_assert_int_eq(pwrite(fd, &b, 1, off), 1);
+	close(fd);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Bytes 40..42 of the segment are its robust mutex's lock word, which
+ * then names an owner thread that does not exist: subscribe and publish
+ * must come back (repaired, or -EPROTO) with a log line, never hang.
+ */
+START_TEST(corrupt_lock_word_bounded)
+{
+	static const off_t bytes[] = { 40, 41, 42 };
+	struct qat_state_sub *sub = NULL;
+	char path[4200];
+	unsigned int i;
+	uint64_t t0;
+	int ret;
+
+	ck_assert_uint_eq(offsetof(struct qat_shm_hdr, lock), 40);
+	snprintf(path, sizeof(path), "%s/registry.state", qt_dir);
+	for (i = 0; i < 3; i++) {
+		qat_rt_close(rt);
+		unlink(path);
+		rt = qt_rt_open(qt_dir);
+		ck_assert_int_eq(qat_dev_state(qt_dev_at(rt, 0)),
+				 QAT_EVENT_START); /* makes the segment */
+		qat_rt_close(rt);
+		flip_state_byte(bytes[i]);
+		rt = qt_rt_open(qt_dir);
+		log_hits = 0;
+		qat_set_log_fn(log_count, NULL, QAT_LOG_WARN);
+		t0 = mono_ms();
+		ret = qat_state_subscribe(rt, 0, NULL, &sub);
+		ck_assert_msg(ret == 0 || ret == -EPROTO, "byte %d: %s",
+			      (int)bytes[i], qat_strerror(ret));
+		ret = qat_state_publish(rt, qt_dev_at(rt, 0), QAT_EVENT_ERROR);
+		ck_assert_msg(ret == 0 || ret == -EPROTO, "byte %d: %s",
+			      (int)bytes[i], qat_strerror(ret));
+		ck_assert_uint_lt(mono_ms() - t0, 2 * SHM_LOCK_GIVEUP_MS + 2000);
+		qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+		ck_assert_int_ge(log_hits, 1);
+		if (sub && ret == 0)
+			expect(sub, 0, QAT_EVENT_ERROR);
+		qat_state_unsubscribe(sub);
+		sub = NULL;
+	}
+}
+END_TEST
+
+/*
+ * A child subscribes (in a new network namespace when `netns`), then
+ * sleeps in poll() with no timeout at all: only the publisher's nudge can
+ * wake it, no timer. The parent publishes and gives it 5 s to finish.
+ */
+static void check_blocked_poll_woken(int netns)
+{
+	struct qat_state_sub *sub = NULL;
+	struct qat_state_event ev;
+	struct pollfd p = { .events = POLLIN };
+	int ready[2], st, i;
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(ready), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		CHILD_CHECK(!netns || unshare(CLONE_NEWNET) == 0, 2);
+		CHILD_CHECK(qat_state_subscribe(rt, 0, NULL, &sub) == 0, 3);
+		p.fd = qat_state_fd(sub);
+		CHILD_CHECK(write(ready[1], "r", 1) == 1, 4);
+		CHILD_CHECK(poll(&p, 1, -1) == 1, 5);
+		CHILD_CHECK(qat_state_read(sub, &ev) == 0, 6);
+		CHILD_CHECK(ev.event == QAT_EVENT_ERROR && ev.dev_id == 0, 7);
+		_exit(0);
+	}
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	usleep(100 * 1000); /* the child is asleep in poll() */
+	publish(0, QAT_EVENT_ERROR);
+	for (i = 0; i < 500 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(10 * 1000);
+	if (i == 500) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		ck_abort_msg("subscriber%s not woken by the publish",
+			     netns ? " in another network namespace" : "");
+	}
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %d", st);
+	close(ready[0]);
+	close(ready[1]);
+}
+
+START_TEST(publish_wakes_poll_without_timer)
+{
+	check_blocked_poll_woken(0);
+}
+END_TEST
+
+/* Containers that share the registry's directory but not the network
+ * namespace wake each other (root only: unshare). */
+START_TEST(woken_in_another_netns)
+{
+	check_blocked_poll_woken(1);
+}
+END_TEST
+
+/* The wakeup socket lies beside the registry with the registry's mode,
+ * and goes with the subscription. */
+START_TEST(wakeup_socket_beside_registry)
+{
+	struct qat_state_sub *sub = subscribe(0, 0);
+	char path[4200];
+	struct stat st;
+	unsigned int i, found = 0;
+
+	for (i = 0; i < QAT_STATE_MAX_SUBSCRIBERS; i++) {
+		snprintf(path, sizeof(path), "%s/registry.state.%u", qt_dir, i);
+		if (lstat(path, &st))
+			continue;
+		found++;
+		ck_assert(S_ISSOCK(st.st_mode));
+		ck_assert_uint_eq(st.st_mode & 0777, 0600);
+		ck_assert_uint_eq(st.st_uid, geteuid());
+		break;
+	}
+	ck_assert_uint_eq(found, 1);
+	qat_state_unsubscribe(sub);
+	ck_assert_int_eq(lstat(path, &st), -1);
+}
+END_TEST
+
+/* Can this process make a network namespace? Tried in a child. */
+static int can_unshare_net(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWNET) ? 1 : 0);
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	       WEXITSTATUS(st) == 0;
+}
+
 Suite *state_suite(void);
 Suite *state_suite(void)
 {
@@ -1026,6 +1229,7 @@ Suite *state_suite(void)
 	tcase_add_test(api, outlives_runtime);
 	tcase_add_test(api, watch_interrupts);
 	tcase_add_test(api, watch_uevents);
+	tcase_add_test(api, wakeup_socket_beside_registry);
 	suite_add_tcase(s, api);
 
 	tcase_add_checked_fixture(procs, setup, teardown);
@@ -1035,6 +1239,14 @@ Suite *state_suite(void)
 	tcase_add_test(procs, killed_slot_taken_over);
 	tcase_add_test(procs, fork_semantics);
 	tcase_add_test(procs, publisher_dies_mid_write);
+	tcase_add_test(procs, corrupt_lock_word_bounded);
+	tcase_add_test(procs, publish_wakes_poll_without_timer);
+	if (can_unshare_net())
+		tcase_add_test(procs, woken_in_another_netns);
+	else
+		fprintf(stderr, "state: woken_in_another_netns skipped: "
+			"unshare(CLONE_NEWNET) is not allowed here (needs "
+			"root)\n");
 	suite_add_tcase(s, procs);
 
 	tcase_add_test(parse, uevent_parser);

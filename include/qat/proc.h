@@ -12,10 +12,29 @@
  * dies in any way (the kernel drops the claim's file lock; no daemon).
  *
  * The registry is the file "<registry path>.proc" (see qat_rt_opts), created
- * with the runtime's registry_mode (default 0600). To share it with a
- * group, use registry_mode 0660 in a setgid directory owned by that group
- * (or chgrp the file once created). Every process sharing a registry needs
- * the same device configuration.
+ * with the runtime's registry_mode (default 0600). With more than 64
+ * internal sections in all, the claims' locks are spread over lock files
+ * beside it, "<registry path>.proc.1", ".2", ... (64 names each), so that
+ * an acquire costs the same with thousands of names held on the host as
+ * with none. To share the registry with a group, pass
+ * QAT_RT_REGISTRY_GROUP and the group's id in the runtime's options. Which
+ * files are trusted is said in rt.h. Every process sharing a registry
+ * needs the same device configuration. Do not remove the files while a
+ * process uses them.
+ *
+ * Another configuration: a registry file made for another configuration
+ * is re-made for the caller's by itself, atomically, once no live claim,
+ * waiter or subscriber remains on it; a process that still has the old
+ * file open gets -ESTALE from its next call and must reopen its runtime.
+ * While live users remain, the call fails with -ESTALE and logs the pids
+ * of those still using it. The same rule holds for "<registry>.proc"
+ * (another device configuration) and "<registry>.state" (a device id that
+ * means another PCI function).
+ *
+ * Search order: the first name, in the order above, that the registry
+ * marks free. A name whose holder died still looks taken until the next
+ * acquire that finds no name marked free, or qat_proc_list(), notices; it
+ * is then taken back, in order with the others.
  *
  * Fork: a child does not inherit its parent's claims. Its copies of the
  * parent's handles are inert (qat_proc_release() on one returns -ESRCH and
@@ -43,15 +62,27 @@ extern "C" {
 struct qat_proc; /* one claim of an internal section */
 
 /* qat_proc_opts.flags */
-#define QAT_PROC_WAIT (1u << 0) /* block until a name frees, in turn */
-#define QAT_PROC_FLAGS_ALL (QAT_PROC_WAIT)
+/* Block until a name frees, in turn. A release wakes waiters at once; a
+ * holder killed without releasing is noticed within 10 ms (a waiter
+ * cannot block on the death of "any of the holders" in one wait, so it
+ * rechecks that often). */
+#define QAT_PROC_WAIT (1u << 0)
+/* With QAT_PROC_WAIT: give up (-ECANCELED) once cancel_fd is readable
+ * (or hung up), noticed within 10 ms. A thread can be stopped cleanly by
+ * writing to an eventfd or pipe it waits with. */
+#define QAT_PROC_CANCEL_FD (1u << 1)
+#define QAT_PROC_FLAGS_ALL (QAT_PROC_WAIT | QAT_PROC_CANCEL_FD)
 
 struct qat_proc_opts {
 	size_t sz;            /* sizeof(struct qat_proc_opts) */
 	unsigned int flags;   /* QAT_PROC_* */
 	/* With QAT_PROC_WAIT: give up after this many milliseconds
-	 * (-ETIMEDOUT); < 0 waits for ever. Ignored without the flag. */
+	 * (-ETIMEDOUT, never earlier); < 0 waits for ever. Ignored without
+	 * the flag. */
 	int timeout_ms;
+	/* With QAT_PROC_CANCEL_FD: the descriptor that cancels the wait. The
+	 * library only polls it, never reads it. */
+	int cancel_fd;
 };
 
 /*
@@ -62,16 +93,31 @@ struct qat_proc_opts {
  * processes (and a caller that does not wait gets -EAGAIN while anyone is
  * queued for that base section).
  * Returns 0 and fills *out, or:
- *   -EINVAL     bad arguments, name or options (unknown flags, sz)
+ *   -EINVAL     bad arguments, name or options (unknown flags, sz, a
+ *               cancel_fd that is not open)
  *   -ENOENT     no device configuration has `section` (logged), or it has
- *               no internal sections (no NumProcesses)
+ *               no internal sections (no NumProcesses), or the registry's
+ *               directory does not exist (logged, naming the path)
  *   -ENODEV     no started device has `section`
  *   -EAGAIN     every name is taken (without QAT_PROC_WAIT)
  *   -ETIMEDOUT  every name stayed taken for timeout_ms
- *   -ESTALE     the registry was made for another configuration (logged)
- *   -EPROTO     the registry file is corrupt or of another version
+ *   -EINTR      a signal handler ran while waiting (one installed
+ *               without SA_RESTART; with it, the wait goes on). The call
+ *               rechecks the names every 10 ms: a signal that lands in
+ *               that instant, between two sleeps, interrupts nothing
+ *   -ECANCELED  cancel_fd became readable while waiting
+ *   -ESTALE     the registry was made for another configuration and live
+ *               claims remain (logged, with their pids), or it was re-made
+ *               while this runtime had it open (reopen the runtime)
+ *   -EPROTO     the registry file is corrupt or of another version, or its
+ *               lock stayed held by a thread that exists for 2 s (logged;
+ *               a lock naming a thread that does not exist is taken over
+ *               and the registry repaired)
  *   -ELOOP      the registry path is a symlink
- *   -EPERM      the registry is not a regular file, or writable by others
+ *   -EPERM      the registry (or a lock file) is not a regular file (a
+ *               directory, socket, FIFO...), or fails the trust rule of
+ *               rt.h: writable by others, another user's, a foreign
+ *               group's (logged, saying which)
  *   -ENOMEM, or an errno from the system
  */
 QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,

@@ -15,14 +15,27 @@ extern "C" {
 /* qat_rt_opts.flags */
 #define QAT_RT_NO_PCI  (1u << 0) /* do not enumerate real PCI devices */
 #define QAT_RT_NO_SIM  (1u << 1) /* ignore simulated device declarations */
-#define QAT_RT_FLAGS_ALL (QAT_RT_NO_PCI | QAT_RT_NO_SIM)
+/* The registry is shared by the group registry_gid (see below). */
+#define QAT_RT_REGISTRY_GROUP (1u << 2)
+#define QAT_RT_FLAGS_ALL (QAT_RT_NO_PCI | QAT_RT_NO_SIM | QAT_RT_REGISTRY_GROUP)
 
 /* Default configuration directory, used when neither the options nor
  * $QATRT_CONFIG name one (an empty value counts as none). */
 #define QAT_RT_DEFAULT_CONFIG "/etc/qatrt/"
 /* Default registry path, used when neither the options nor
- * $QATRT_REGISTRY name one. */
+ * $QATRT_REGISTRY name one and QAT_RT_SHARED_DIR does not exist. */
 #define QAT_RT_DEFAULT_REGISTRY "/dev/shm/qatrt"
+/*
+ * The host-wide shared registry. When the directory QAT_RT_SHARED_DIR
+ * exists (the packages create it at boot: group qat, mode 2770) and
+ * neither the options nor $QATRT_REGISTRY name a registry, the registry
+ * is QAT_RT_SHARED_REGISTRY and files this process creates get mode 0660
+ * (unless registry_mode says otherwise), so that every member of the
+ * directory's group shares claims and events. Users outside the group
+ * get -EACCES from the first call that uses the registry.
+ */
+#define QAT_RT_SHARED_DIR "/run/qatrt"
+#define QAT_RT_SHARED_REGISTRY "/run/qatrt/registry"
 
 struct qat_rt_opts {
 	size_t sz;               /* sizeof(struct qat_rt_opts) */
@@ -41,10 +54,34 @@ struct qat_rt_opts {
 	/*
 	 * Base path of the host-wide shared registry. Every process that
 	 * should see the same claims and events uses the same path. NULL:
-	 * $QATRT_REGISTRY, else QAT_RT_DEFAULT_REGISTRY.
+	 * $QATRT_REGISTRY, else QAT_RT_SHARED_REGISTRY when QAT_RT_SHARED_DIR
+	 * exists (as if QAT_RT_REGISTRY_GROUP named that directory's group),
+	 * else QAT_RT_DEFAULT_REGISTRY. The files are made
+	 * on first use; a directory that does not exist then is reported
+	 * as such (-ENOENT from the call that needed them, and a log line
+	 * naming the path).
+	 *
+	 * What is trusted: the registry files ("<path>.proc", "<path>.state"
+	 * and the lock files and wakeup sockets beside them) steer claims
+	 * and events, so they are used only when no one outside the set of
+	 * processes meant to share them could have written them. A file is
+	 * refused (-EPERM, with a log line saying why) when it is not a
+	 * regular file (or not a socket, for a wakeup address), is a symlink
+	 * (-ELOOP), is writable by others, is owned by a user other than the
+	 * caller or root, or is group-writable by a group the caller is not
+	 * in. With QAT_RT_REGISTRY_GROUP, the owner may be any user, but the
+	 * file's group must be registry_gid and its mode must give others
+	 * nothing. The directory itself is not checked: put the registry in
+	 * a directory only the sharing users can write, or rely on the
+	 * sticky bit of /dev/shm (which keeps others from replacing files).
+	 * The contents are then treated as written by a peer that may have
+	 * crashed or be buggy: every index is bounds-checked and every wait
+	 * on a lock in them is bounded.
 	 */
 	const char *registry_path;
-	/* File mode for a registry this process creates; 0 means 0600. */
+	/* File mode for a registry this process creates; 0 means 0600
+	 * (0660 with QAT_RT_REGISTRY_GROUP, and for the shared registry
+	 * under QAT_RT_SHARED_DIR). */
 	unsigned int registry_mode;
 	unsigned int flags;      /* QAT_RT_* */
 	/*
@@ -55,6 +92,13 @@ struct qat_rt_opts {
 	 * Checked even with QAT_RT_NO_PCI; a malformed list is -EINVAL.
 	 */
 	const char *pci_ids;
+	/*
+	 * With QAT_RT_REGISTRY_GROUP: the group that shares the registry.
+	 * Files this process creates are given to it (the caller must be a
+	 * member); files it opens must belong to it. Ignored without the
+	 * flag.
+	 */
+	unsigned int registry_gid;
 };
 
 /*

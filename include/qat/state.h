@@ -20,6 +20,22 @@
  *     as soon as an event is published, with no polling timer.
  *   - A subscriber that dies (even by SIGKILL) holds up no one; its slot
  *     is taken back when needed.
+ *   - Wakeups go to a Unix socket file per subscription beside the
+ *     registry ("<registry path>.state.<n>"), so they reach a subscriber
+ *     wherever the registry's directory is visible, in any network
+ *     namespace (containers sharing the directory wake each other). The
+ *     registry path must leave room for that name in a socket address
+ *     (about 95 characters), and subscribers need write access to the
+ *     directory.
+ *
+ * Another configuration (as for process sections, see proc.h): a registry file made for another configuration
+ * is re-made for the caller's by itself, atomically, once no live claim,
+ * waiter or subscriber remains on it; a process that still has the old
+ * file open gets -ESTALE from its next call and must reopen its runtime.
+ * While live users remain, the call fails with -ESTALE and logs the pids
+ * of those still using it. The same rule holds for "<registry>.proc"
+ * (another device configuration) and "<registry>.state" (a device id that
+ * means another PCI function).
  *
  * Fork: a child does not inherit its parent's subscriptions. In the child
  * an inherited handle is closed: qat_state_fd() and qat_state_read()
@@ -128,8 +144,12 @@ struct qat_state_sub;   /* a subscription: opaque */
  * The subscription is independent of `rt` once made: it may outlive it.
  * Returns 0, -EINVAL for bad arguments, unknown mask bits or flags,
  * -ENOSPC when QAT_STATE_MAX_SUBSCRIBERS subscriptions are live,
- * -ESTALE when the registry's devices disagree with this runtime's, or a
- * registry or system error.
+ * -ESTALE when the registry's devices disagree with this runtime's and
+ * live subscribers remain (logged, with their pids; see above),
+ * -ENAMETOOLONG when the wakeup socket's path does not fit a socket
+ * address, -EPROTO for a corrupt segment or a lock held too long (as
+ * qat_proc_acquire()), -EPERM / -ELOOP for a file that fails the trust
+ * rule of rt.h, or a registry or system error.
  */
 QAT_API int qat_state_subscribe(struct qat_rt *rt, unsigned int mask,
 				const struct qat_state_sub_opts *opts,
@@ -154,6 +174,18 @@ QAT_API int qat_state_fd(const struct qat_state_sub *sub);
  */
 QAT_API int qat_state_read(struct qat_state_sub *sub,
 			   struct qat_state_event *ev);
+
+/*
+ * The events the registry still keeps (at most QAT_STATE_RING_EVENTS), read
+ * without subscribing: the `max` most recent of them, oldest first, into
+ * evs[0..max-1] (evs may be NULL when max is 0). A record overwritten while
+ * it is read is left out. For a tool showing recent history; to miss
+ * nothing from now on, subscribe first and drop what you already saw by
+ * seq. Returns the number of events copied, -EINVAL for bad arguments,
+ * -EPROTO for a corrupt segment, or a registry error.
+ */
+QAT_API int qat_state_recent(struct qat_rt *rt, struct qat_state_event *evs,
+			     unsigned int max);
 
 /* The same, filling the kernel's record layout. */
 QAT_API int qat_state_read_adf(struct qat_state_sub *sub,

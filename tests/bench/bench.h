@@ -5,8 +5,9 @@
  * directory.
  *
  * Every benchmark prints its results as `name: value unit` (bench_value)
- * and `name: ratio X.XX (ours/baseline)` (bench_ratio); those lines are
- * what readers and scripts rely on.
+ * and `name: ratio X.XX (ours/baseline)` (bench_ratio), or, for a figure
+ * that could not be measured, `name: not measured (why)` (bench_missing);
+ * those lines are what readers and scripts rely on. Every name is unique.
  */
 #ifndef QAT_BENCH_H
 #define QAT_BENCH_H
@@ -77,10 +78,23 @@ static inline void bench_value(const char *name, int prec, double value,
 	printf("%s: %.*f %s\n", name, prec, value, unit);
 }
 
-/* `name: ratio X.XX (ours/baseline)`. */
+/* `name: ratio X.XX (ours/baseline)`, with at least three significant
+ * digits (0.0044 prints as 0.00440, not 0.00). */
 static inline void bench_ratio(const char *name, double ours, double base)
 {
-	printf("%s: ratio %.2f (ours/baseline)\n", name, ours / base);
+	double r = ours / base, m;
+	int prec = 2;
+
+	if (r > 0 && r < 1)
+		for (prec = 3, m = r; m < 0.1 && prec < 9; m *= 10)
+			prec++;
+	printf("%s: ratio %.*f (ours/baseline)\n", name, prec, r);
+}
+
+/* `name: not measured (why)`: a figure that dropped out says so. */
+static inline void bench_missing(const char *name, const char *why)
+{
+	printf("%s: not measured (%s)\n", name, why);
 }
 
 /* Write `text` to path, creating or truncating it: 0 or -errno. */
@@ -109,6 +123,19 @@ static inline int bench_rt_open(const char *config, const char *dir,
 	o.config_path = config;
 	o.registry_path = reg;
 	return qat_rt_open(&o, rt);
+}
+
+/* bench_rt_open(), or exit(1) saying why. */
+static inline struct qat_rt *bench_rt_must_open(const char *prog,
+						const char *config,
+						const char *dir)
+{
+	struct qat_rt *rt;
+	int ret = bench_rt_open(config, dir, &rt);
+
+	if (ret)
+		bench_die(prog, "qat_rt_open", -ret);
+	return rt;
 }
 
 /* Remove the temporary directory `dir` and all in it. */

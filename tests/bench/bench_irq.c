@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,7 @@ struct impl {
 	void (*fire)(unsigned int vector);
 	void (*stop)(void);
 	bool ok;
+	const char *why;        /* when not ok: printed on its lines */
 };
 
 static int new_efds(int *fds, unsigned int n)
@@ -269,13 +271,14 @@ static void dpdk_fire(unsigned int v)
 	eventfd_write(dpdk_fds[v], 1);
 }
 
-static bool dpdk_init(void)
+static bool dpdk_init(struct impl *im)
 {
 	char *argv[] = {
 		"bench_irq", "--no-huge", "--no-pci", "-l", "0", "-m", "64",
 		"--no-shconf", "--no-telemetry", "--log-level=lib.eal:error",
 		NULL,
 	};
+	static char why[160];
 	cpu_set_t mine;
 	int ret;
 
@@ -284,8 +287,10 @@ static bool dpdk_init(void)
 	sched_getaffinity(0, sizeof(mine), &mine);
 	ret = rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv);
 	if (ret < 0) {
-		printf("# dpdk: rte_eal_init failed (%s): comparing with the "
-		       "floor only\n", rte_strerror(rte_errno));
+		snprintf(why, sizeof(why), "rte_eal_init failed: %s",
+			 rte_strerror(rte_errno));
+		printf("# dpdk: %s: comparing with the floor only\n", why);
+		im->why = why;
 		sched_setaffinity(0, sizeof(mine), &mine);
 		return false;
 	}
@@ -367,18 +372,22 @@ static void report(struct impl *im, unsigned int nimpl, unsigned int nvec,
 				med[i][m] = bench_median(res[i][m], ROUNDS);
 	for (m = 0; m < NMETRIC; m++) {
 		for (i = 0; i < nimpl; i++) {
-			if (!im[i].ok)
-				continue;
 			snprintf(name, sizeof(name), "irq_%s_%uvec_%s",
 				 metric_name[m], nvec, im[i].name);
-			bench_value(name, 0, med[i][m], metric_unit[m]);
+			if (im[i].ok)
+				bench_value(name, 0, med[i][m],
+					    metric_unit[m]);
+			else
+				bench_missing(name, im[i].why);
 		}
 		for (i = 1; i < nimpl; i++) {
-			if (!im[0].ok || !im[i].ok)
-				continue;
 			snprintf(name, sizeof(name), "irq_%s_%uvec_vs_%s",
 				 metric_name[m], nvec, im[i].name);
-			bench_ratio(name, med[0][m], med[i][m]);
+			if (im[0].ok && im[i].ok)
+				bench_ratio(name, med[0][m], med[i][m]);
+			else
+				bench_missing(name, im[i].ok ? im[0].why :
+					      im[i].why);
 		}
 	}
 }
@@ -425,18 +434,19 @@ static int run(struct impl *im, unsigned int nimpl, unsigned int nvec)
 int main(void)
 {
 	struct impl im[3] = {
-		{ "ours", ours_start, ours_fire, ours_stop, true },
-		{ "floor", floor_start, floor_fire, floor_stop, true },
-		{ "dpdk", NULL, NULL, NULL, false },
+		{ "ours", ours_start, ours_fire, ours_stop, true, NULL },
+		{ "floor", floor_start, floor_fire, floor_stop, true, NULL },
+		{ "dpdk", NULL, NULL, NULL, false,
+		  "built without libdpdk-dev" },
 	};
-	unsigned int nimpl = 2;
+	unsigned int nimpl = 3;
 	cpu_set_t producer;
 	int ret;
 
 #ifdef HAVE_DPDK
 	im[2] = (struct impl){ "dpdk", dpdk_start, dpdk_fire, dpdk_stop,
-			       dpdk_init() };
-	nimpl = 3;
+			       true, NULL };
+	im[2].ok = dpdk_init(&im[2]);
 #else
 	printf("# dpdk: not built (no libdpdk-dev): comparing with the floor "
 	       "only\n");

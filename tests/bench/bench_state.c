@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Device state events: publish -> subscriber wake-up latency across
- * processes, with 1, 8 and 64 subscriber processes, against the floor of a
- * bare eventfd ping-pong between two processes, in the same run. Also the
- * publisher's own cost with 64 subscribers that never read, against none:
- * a slow subscriber must not slow a publisher.
+ * processes, with 1, 16 and 64 subscriber processes, against the floor of a
+ * bare eventfd ping-pong between two processes, in the same run. The
+ * publisher's own cost (the time inside qat_state_publish()) with 1, 16
+ * and 64 subscribers that really read, beside the floor of as many
+ * eventfd writes to as many reading processes: how fan-out cost grows.
+ * Also the publisher's cost with 64 subscribers that never read, against
+ * none: a slow subscriber must not slow a publisher.
  *
  * Each sample: the publisher notes CLOCK_MONOTONIC, publishes (or writes
  * the eventfd), and waits until every subscriber has woken from poll(),
@@ -148,12 +151,20 @@ static pid_t spawn(void (*fn)(struct qat_rt *, unsigned int, unsigned int,
 }
 
 /* Wake-up latency through state events with `nsubs` subscriber processes. */
+static uint64_t cost[MAX_SAMPLES]; /* publisher side, this process */
+
+static double cost_p50(unsigned int n)
+{
+	return bench_pct(cost, n, 0.50);
+}
+
 static void run_state(struct qat_rt *rt, struct qat_dev *dev,
 		      unsigned int nsubs, unsigned int n, double *p50,
-		      double *p99)
+		      double *p99, double *c50)
 {
 	pid_t pids[MAX_SUBS];
 	unsigned int i;
+	uint64_t t;
 	int ret;
 
 	sh->ready = 0;
@@ -163,14 +174,17 @@ static void run_state(struct qat_rt *rt, struct qat_dev *dev,
 	wait_all(&sh->ready, nsubs);
 	for (i = 0; i < n; i++) {
 		__atomic_store_n(&sh->acks, 0, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&sh->t0, bench_now_ns(), __ATOMIC_SEQ_CST);
+		t = bench_now_ns();
+		__atomic_store_n(&sh->t0, t, __ATOMIC_SEQ_CST);
 		ret = qat_state_publish(rt, dev, QAT_EVENT_ERROR);
+		cost[i] = bench_now_ns() - t;
 		if (ret)
 			bench_die(prog, "qat_state_publish", -ret);
 		wait_all(&sh->acks, nsubs);
 	}
 	reap(pids, nsubs);
 	stats(nsubs, n, p50, p99);
+	*c50 = cost_p50(n);
 }
 
 static void eventfd_waiter(int efd, unsigned int id, unsigned int n)
@@ -198,11 +212,11 @@ static void eventfd_waiter(int efd, unsigned int id, unsigned int n)
  * with more it is the cost of waking that many processes at all.
  */
 static void run_eventfd(unsigned int nsubs, unsigned int n, double *p50,
-			double *p99)
+			double *p99, double *c50)
 {
 	int efd[MAX_SUBS];
 	pid_t pids[MAX_SUBS];
-	uint64_t one = 1;
+	uint64_t one = 1, t;
 	unsigned int i, j;
 
 	sh->nsubs = nsubs;
@@ -218,16 +232,19 @@ static void run_eventfd(unsigned int nsubs, unsigned int n, double *p50,
 	}
 	for (i = 0; i < n; i++) {
 		__atomic_store_n(&sh->acks, 0, __ATOMIC_SEQ_CST);
-		__atomic_store_n(&sh->t0, bench_now_ns(), __ATOMIC_SEQ_CST);
+		t = bench_now_ns();
+		__atomic_store_n(&sh->t0, t, __ATOMIC_SEQ_CST);
 		for (j = 0; j < nsubs; j++)
 			if (write(efd[j], &one, sizeof(one)) != sizeof(one))
 				bench_die(prog, "eventfd write", errno);
+		cost[i] = bench_now_ns() - t;
 		wait_all(&sh->acks, nsubs);
 	}
 	reap(pids, nsubs);
 	for (j = 0; j < nsubs; j++)
 		close(efd[j]);
 	stats(nsubs, n, p50, p99);
+	*c50 = cost_p50(n);
 }
 
 /* The publisher's own cost, with `idle` subscribers that never read. */
@@ -283,9 +300,10 @@ static void line(const char *name, double ns)
 
 int main(void)
 {
-	static const unsigned int subs[] = { 1, 8, 64 };
-	static const unsigned int samples[] = { 1000, 400, 100 };
+	static const unsigned int subs[] = { 1, 16, 64 };
+	static const unsigned int samples[] = { 1000, 300, 100 };
 	double f50[3][ROUNDS], f99[3][ROUNDS], s50[3][ROUNDS], s99[3][ROUNDS];
+	double fc[3][ROUNDS], sc[3][ROUNDS], mc[3], mf[3];
 	double c0[ROUNDS], c64[ROUNDS], fl50, fl99, fo50, fo99, m50, m99;
 	struct qat_dev *dev;
 	struct qat_rt *rt;
@@ -303,9 +321,9 @@ int main(void)
 	for (r = 0; r < ROUNDS; r++) {
 		for (k = 0; k < 3; k++) {
 			run_eventfd(subs[k], samples[k], &f50[k][r],
-				    &f99[k][r]);
+				    &f99[k][r], &fc[k][r]);
 			run_state(rt, dev, subs[k], samples[k], &s50[k][r],
-				  &s99[k][r]);
+				  &s99[k][r], &sc[k][r]);
 		}
 		run_publish_cost(rt, dev, 0, MAX_SAMPLES, &c0[r]);
 		run_publish_cost(rt, dev, MAX_SUBS, MAX_SAMPLES, &c64[r]);
@@ -321,9 +339,13 @@ int main(void)
 		m99 = bench_median(s99[k], ROUNDS);
 		snprintf(name, sizeof(name), "state_wake_%usub_p50", subs[k]);
 		line(name, m50);
+		snprintf(name, sizeof(name), "state_wake_%usub_p50_vs_pingpong",
+			 subs[k]);
 		bench_ratio(name, m50, fl50);
 		snprintf(name, sizeof(name), "state_wake_%usub_p99", subs[k]);
 		line(name, m99);
+		snprintf(name, sizeof(name), "state_wake_%usub_p99_vs_pingpong",
+			 subs[k]);
 		bench_ratio(name, m99, fl99);
 		if (k == 0)
 			continue;
@@ -343,12 +365,31 @@ int main(void)
 			 subs[k]);
 		bench_ratio(name, m99, fo99);
 	}
+	/* The publisher's side of the fan-out, readers reading. */
+	for (k = 0; k < 3; k++) {
+		mc[k] = bench_median(sc[k], ROUNDS);
+		mf[k] = bench_median(fc[k], ROUNDS);
+		snprintf(name, sizeof(name), "state_publish_cost_%usub_p50",
+			 subs[k]);
+		line(name, mc[k]);
+		snprintf(name, sizeof(name), "eventfd_write_cost_%u_p50",
+			 subs[k]);
+		line(name, mf[k]);
+		snprintf(name, sizeof(name),
+			 "state_publish_cost_%usub_vs_eventfd", subs[k]);
+		bench_ratio(name, mc[k], mf[k]);
+	}
+	/* Growth per added subscriber, from 1 to 64. */
+	line("state_publish_cost_per_added_sub",
+	     (mc[2] - mc[0]) / (subs[2] - subs[0]));
+	line("eventfd_write_cost_per_added_fd",
+	     (mf[2] - mf[0]) / (subs[2] - subs[0]));
 	/* A subscriber that never reads must not slow publishers. */
 	m50 = bench_median(c0, ROUNDS);
 	m99 = bench_median(c64, ROUNDS);
 	line("state_publish_0sub_p50", m50);
 	line("state_publish_64idle_p50", m99);
-	bench_ratio("state_publish_64idle_p50", m99, m50);
+	bench_ratio("state_publish_64idle_vs_0sub_p50", m99, m50);
 	qat_rt_close(rt);
 	bench_rmtree(prog, dir);
 	return 0;
