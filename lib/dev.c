@@ -113,6 +113,13 @@ int qat_dev_started(const struct qat_dev *dev)
 				 : dev->info.started;
 }
 
+int qat_dev_hold(struct qat_dev *dev)
+{
+	if (dev->info.sharing != QAT_DEV_EXCLUSIVE || !dev->ops->hold)
+		return 0;
+	return dev->ops->hold(dev);
+}
+
 QAT_API int qat_dev_info(const struct qat_dev *dev, struct qat_dev_info *info)
 {
 	if (!dev || !info)

@@ -46,6 +46,10 @@ struct qat_backend_ops {
 	/* Whether the device is up now, where another process may change
 	 * it (qat_dev_started()). NULL: info.started, fixed at probe. */
 	int (*started)(struct qat_dev *dev);
+	/* Open the device for this process now, as its first use would
+	 * (exclusive devices: -EBUSY while another process has it). NULL:
+	 * nothing to open. */
+	int (*hold)(struct qat_dev *dev);
 	int (*irq_info)(struct qat_dev *dev, unsigned int index,
 			struct qat_irq_info *info);
 	/* VFIO_DEVICE_SET_IRQS: flags = one QAT_IRQ_DATA_* | one
@@ -145,6 +149,10 @@ void qat_rt_log_no_section(const struct qat_rt *rt, const char *section);
 /* Whether the device is up, host-wide: what acquire and qat_dev_info()
  * go by. */
 int qat_dev_started(const struct qat_dev *dev);
+
+/* A claim on an exclusive device comes with the device: open it for this
+ * process now. 0 on a shared device. */
+int qat_dev_hold(struct qat_dev *dev);
 
 /* Max processes from config "MaxProcesses" in [GENERAL], else `dflt`. */
 unsigned int qat_dev_max_processes(const struct qat_cfg *cfg,

@@ -535,6 +535,7 @@ const struct qat_backend_ops qat_sim_ops = {
 	.reset_check = sim_reset_check,
 	.set_started = sim_set_started,
 	.started = sim_started,
+	.hold = qat_sim_claim,
 	.irq_info = qat_sim_irq_info,
 	.irq_set = qat_sim_irq_set,
 	.dma_map = sim_dma_map,

@@ -796,6 +796,13 @@ static int vfio_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
 	return u.size ? 0 : -ENOENT; /* the kernel reports what it unmapped */
 }
 
+static int vfio_hold(struct qat_dev *dev)
+{
+	int fd = vfio_fd(dev);
+
+	return fd < 0 ? fd : 0;
+}
+
 /* Devices of one group share its container, hence its IOVA space. */
 static const void *vfio_dma_space(struct qat_dev *dev, int *err)
 {
@@ -812,6 +819,7 @@ static const void *vfio_dma_space(struct qat_dev *dev, int *err)
 const struct qat_backend_ops qat_vfio_ops = {
 	.name = "vfio",
 	.sharing = QAT_DEV_EXCLUSIVE, /* one process has a group open */
+	.hold = vfio_hold,
 	.probe = qat_pci_probe,
 	.dev_fini = vfio_dev_fini,
 	.bar_info = vfio_bar_info,

@@ -71,6 +71,14 @@ static int efd(void)
 	return fd;
 }
 
+static int try_map(struct qat_dev *dev)
+{
+	void *p;
+	size_t len;
+
+	return qat_dev_bar_map(dev, 0, 1, &p, &len);
+}
+
 START_TEST(sharing_reported)
 {
 	struct qat_dev_info info;
@@ -333,9 +341,8 @@ START_TEST(stop_elsewhere)
 }
 END_TEST
 
-/* Acquire skips a device another process stopped. (A runtime opened
- * before the stop sees it through qat_dev_info(); its acquire follows
- * once the registry code asks qat_dev_started().) */
+/* Acquire skips a device another process stopped, in a runtime opened
+ * before the stop as in one opened after. */
 START_TEST(stop_elsewhere_acquire_skips)
 {
 	struct qat_proc *p = NULL;
@@ -349,8 +356,51 @@ START_TEST(stop_elsewhere_acquire_skips)
 	ck_assert_int_eq(qat_proc_acquire(later, "SSL", NULL, &p), 0);
 	ck_assert_int_eq(qat_dev_accel_id(qat_proc_dev(p)), 1);
 	ck_assert_int_eq(qat_proc_release(p), 0);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+	ck_assert_int_eq(qat_dev_accel_id(qat_proc_dev(p)), 1);
+	ck_assert_int_eq(qat_proc_release(p), 0);
 	qat_rt_close(later);
 	qat_rt_close(rt);
+}
+END_TEST
+
+/* A claim on an exclusive device comes with the device: while a process
+ * without a claim has the device open, acquire is -EBUSY and grants no
+ * claim; the claimer, once granted, owns the device before any use. */
+START_TEST(exclusive_claim_opens_device)
+{
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	int ready[2], v;
+	pid_t user;
+
+	conf("SimSharing = exclusive\n");
+	ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);
+	user = fork();
+	ck_assert_int_ge(user, 0);
+	if (user == 0) {
+		struct qat_dev *d;
+
+		child_rt(&d);
+		v = try_map(d);
+		if (write(ready[1], &v, sizeof(v)) < 0)
+			_exit(2);
+		pause();
+		_exit(3);
+	}
+	ck_assert_int_eq(read(ready[0], &v, sizeof(v)), sizeof(v));
+	ck_assert_int_eq(v, 0);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EBUSY);
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0);
+	ck_assert_int_eq(kill(user, SIGKILL), 0);
+	ck_assert_int_eq(qt_reap(user), 128 + SIGKILL);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+	/* Held from the claim on: another process cannot open it. */
+	ck_assert_int_eq(child_do(try_map), 1);
+	qat_rt_close(rt);
+	close(ready[0]);
+	close(ready[1]);
 }
 END_TEST
 
@@ -391,14 +441,6 @@ static void log_keep(enum qat_log_level level, const char *msg, void *arg)
 	size_t n = strlen(logbuf);
 
 	snprintf(logbuf + n, sizeof(logbuf) - n, "%s\n", msg);
-}
-
-static int try_map(struct qat_dev *dev)
-{
-	void *p;
-	size_t len;
-
-	return qat_dev_bar_map(dev, 0, 1, &p, &len);
 }
 
 /* An exclusive device is one process's: another gets -EBUSY with the
@@ -669,6 +711,7 @@ Suite *share_suite(void)
 	tcase_add_test(t, reset_elsewhere);
 	tcase_add_test(t, exclusive_one_process);
 	tcase_add_test(t, exclusive_one_claim);
+	tcase_add_test(t, exclusive_claim_opens_device);
 	tcase_add_test(t, same_answers_as_vfio);
 	tcase_add_test(t, fresh_when_unused);
 	tcase_add_test(t, hostile_symlink);
