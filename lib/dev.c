@@ -115,9 +115,23 @@ int qat_dev_started(const struct qat_dev *dev)
 
 int qat_dev_hold(struct qat_dev *dev)
 {
+	int ret;
+
 	if (dev->info.sharing != QAT_DEV_EXCLUSIVE || !dev->ops->hold)
 		return 0;
-	return dev->ops->hold(dev);
+	ret = dev->ops->hold(dev);
+	if (!ret)
+		__atomic_add_fetch(&dev->holds, 1, __ATOMIC_ACQ_REL);
+	return ret;
+}
+
+void qat_dev_let_go(struct qat_dev *dev)
+{
+	if (dev->info.sharing != QAT_DEV_EXCLUSIVE || !dev->ops->hold)
+		return;
+	if (!__atomic_sub_fetch(&dev->holds, 1, __ATOMIC_ACQ_REL) &&
+	    dev->ops->let_go)
+		dev->ops->let_go(dev);
 }
 
 QAT_API int qat_dev_info(const struct qat_dev *dev, struct qat_dev_info *info)

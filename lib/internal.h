@@ -50,6 +50,10 @@ struct qat_backend_ops {
 	 * (exclusive devices: -EBUSY while another process has it). NULL:
 	 * nothing to open. */
 	int (*hold)(struct qat_dev *dev);
+	/* The last claim that held it went: give the device up if nothing
+	 * of this process uses it (BAR maps, interrupts, DMA maps); else it
+	 * stays open until qat_rt_close(). */
+	void (*let_go)(struct qat_dev *dev);
 	int (*irq_info)(struct qat_dev *dev, unsigned int index,
 			struct qat_irq_info *info);
 	/* VFIO_DEVICE_SET_IRQS: flags = one QAT_IRQ_DATA_* | one
@@ -88,6 +92,7 @@ struct qat_dev {
 	struct qat_dev_info info;
 	void *irq;                /* owned by irq.c */
 	void *state;              /* owned by state.c */
+	unsigned int holds;       /* claims of this process holding it */
 };
 
 /* A device configuration found on disk, before a backend claims it. */
@@ -153,6 +158,8 @@ int qat_dev_started(const struct qat_dev *dev);
 /* A claim on an exclusive device comes with the device: open it for this
  * process now. 0 on a shared device. */
 int qat_dev_hold(struct qat_dev *dev);
+/* A claim that held the device ended: the last one lets it go. */
+void qat_dev_let_go(struct qat_dev *dev);
 
 /* Max processes from config "MaxProcesses" in [GENERAL], else `dflt`. */
 unsigned int qat_dev_max_processes(const struct qat_cfg *cfg,

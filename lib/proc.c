@@ -235,6 +235,7 @@ static int hold_dev(struct qat_proc *h, const struct qat_proc_opts *o)
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
 	int ret, waited;
 
+	h->dev_held = false;
 	for (waited = 0;; waited += 10) {
 		ret = qat_dev_hold(h->dev);
 		if (ret != -EBUSY || !(o->flags & QAT_PROC_WAIT) ||
@@ -247,8 +248,10 @@ static int hold_dev(struct qat_proc *h, const struct qat_proc_opts *o)
 			"claim not granted", h->name, h->dev->info.accel_id,
 			qat_strerror(ret));
 		qat_proc_release(h);
+		return ret;
 	}
-	return ret;
+	h->dev_held = h->dev->info.sharing == QAT_DEV_EXCLUSIVE;
+	return 0;
 }
 
 QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,
@@ -318,6 +321,11 @@ QAT_API int qat_proc_release(struct qat_proc *p)
 	ret = proc_handle_begin_release(p);
 	if (ret)
 		return ret;
+	/* The device goes before the name: whoever gets the name next can
+	 * open the device. */
+	if (p->dev_held)
+		qat_dev_let_go(p->dev);
+	p->dev_held = false;
 	proc_slot_free(reg, p); /* a failure is logged; nothing to undo */
 	proc_wake(reg);
 	proc_handle_put(p);

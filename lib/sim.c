@@ -345,6 +345,7 @@ static int sim_bar_map(struct qat_dev *dev, unsigned int bar, int writable,
 		return -ENOENT;
 	*addr = s->bar[bar];
 	*len = s->bar_size[bar];
+	__atomic_add_fetch(&s->bar_maps, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -357,7 +358,26 @@ static int sim_bar_unmap(struct qat_dev *dev, unsigned int bar, void *addr,
 		return -ENOENT;
 	if (addr != s->bar[bar] || len != s->bar_size[bar])
 		return -EINVAL;
+	__atomic_sub_fetch(&s->bar_maps, 1, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/* As vfio_let_go_idle(): the device goes when nothing of ours uses it. */
+static void sim_let_go_idle(struct qat_dev *dev)
+{
+	struct qat_sim_dev *s = dev->priv;
+	int busy;
+
+	pthread_mutex_lock(&s->lock);
+	busy = __atomic_load_n(&s->bar_maps, __ATOMIC_RELAXED) || s->dma;
+	pthread_mutex_unlock(&s->lock);
+	if (busy || !qat_sim_irq_idle(dev)) {
+		qat_info("simulated device %u stays open in this process: "
+			 "BAR maps, interrupts or DMA maps remain",
+			 dev->info.accel_id);
+		return;
+	}
+	qat_sim_unclaim(s);
 }
 
 /* Config space is shared too; byte by byte, as the bus moves it. */
@@ -536,6 +556,7 @@ const struct qat_backend_ops qat_sim_ops = {
 	.set_started = sim_set_started,
 	.started = sim_started,
 	.hold = qat_sim_claim,
+	.let_go = sim_let_go_idle,
 	.irq_info = qat_sim_irq_info,
 	.irq_set = qat_sim_irq_set,
 	.dma_map = sim_dma_map,

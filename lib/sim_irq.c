@@ -654,6 +654,20 @@ int qat_sim_irq_bound(struct qat_dev *dev, unsigned int index,
 	return fd >= 0;
 }
 
+int qat_sim_irq_idle(struct qat_dev *dev)
+{
+	struct sim_irq *irq = sim_irq(dev);
+	int idle;
+
+	if (!irq)
+		return 1;
+	pthread_mutex_lock(&irq->lock);
+	idle = irq->type == IRQ_NONE_TYPE && irq->err_trigger < 0 &&
+	       irq->req_trigger < 0;
+	pthread_mutex_unlock(&irq->lock);
+	return idle;
+}
+
 unsigned int qat_sim_irq_count(struct qat_dev *dev, unsigned int index)
 {
 	struct sim_irq *irq = sim_irq(dev);

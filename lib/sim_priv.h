@@ -64,6 +64,7 @@ struct qat_sim_dev {
 	int owner;                             /* pid that owns it here */
 	int let_go_hooked;                     /* sim_let_go() registered */
 	int closing;                           /* given up at close */
+	unsigned int bar_maps;                 /* outstanding BAR maps */
 	void *bar[QAT_SIM_NUM_BARS];           /* inside sh */
 	size_t bar_size[QAT_SIM_NUM_BARS];
 	uint8_t *cfg;                          /* config space, sh->cfg */
@@ -114,6 +115,8 @@ int qat_sim_irq_bound(struct qat_dev *dev, unsigned int index,
 		      unsigned int vector);
 /* Vectors index has on this device (0 for none). */
 unsigned int qat_sim_irq_count(struct qat_dev *dev, unsigned int index);
+/* 1 when this process has no interrupt index enabled or bound. */
+int qat_sim_irq_idle(struct qat_dev *dev);
 
 /* Interrupts across processes (sim_irq_xp.c). */
 static inline unsigned int qat_sim_vec_slot(unsigned int index,

@@ -79,6 +79,8 @@ struct qat_vfio_dev {
 	int fd;                      /* device fd; -1 until opened */
 	bool let_go_hooked;          /* vfio_let_go() is on the close list */
 	bool closing;                /* given up at close: never reopen */
+	unsigned int bar_maps, dma_maps; /* outstanding, through v->fd */
+	unsigned int irq_on;         /* bit per index: triggers set */
 	struct vfio_device_info info;
 	uint64_t cfg_off, cfg_size;  /* the config space region */
 };
@@ -673,8 +675,11 @@ static int vfio_bar_map(struct qat_dev *dev, unsigned int bar, int writable,
 		ret = -EFBIG;
 	else
 		ret = map_region(fd, ri, writable, addr);
-	if (!ret)
+	if (!ret) {
 		*len = (size_t)ri->size;
+		__atomic_add_fetch(&((struct qat_vfio_dev *)dev->priv)->bar_maps,
+				   1, __ATOMIC_RELAXED);
+	}
 	free(ri);
 	return ret;
 }
@@ -682,7 +687,12 @@ static int vfio_bar_map(struct qat_dev *dev, unsigned int bar, int writable,
 static int vfio_bar_unmap(struct qat_dev *dev, unsigned int bar, void *addr,
 			  size_t len)
 {
-	return munmap(addr, len) ? -errno : 0;
+	struct qat_vfio_dev *v = dev->priv;
+
+	if (munmap(addr, len))
+		return -errno;
+	__atomic_sub_fetch(&v->bar_maps, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 /* VFIO says in the device flags whether it has a reset method for the
@@ -732,6 +742,19 @@ static int vfio_irq_info(struct qat_dev *dev, unsigned int index,
 	return 0;
 }
 
+/* What this process has set up on the device, for vfio_let_go_idle(): a
+ * trigger bound enables the index, TRIGGER with no data and count 0
+ * disables it. */
+static void irq_track(struct qat_vfio_dev *v, uint32_t flags,
+		      unsigned int index, unsigned int count)
+{
+	if (flags & QAT_IRQ_DATA_EVENTFD && count)
+		__atomic_fetch_or(&v->irq_on, 1u << index, __ATOMIC_RELAXED);
+	else if (flags & QAT_IRQ_DATA_NONE && !count)
+		__atomic_fetch_and(&v->irq_on, ~(1u << index),
+				   __ATOMIC_RELAXED);
+}
+
 static int vfio_irq_set(struct qat_dev *dev, uint32_t flags,
 			unsigned int index, unsigned int start,
 			unsigned int count, const void *data)
@@ -756,6 +779,8 @@ static int vfio_irq_set(struct qat_dev *dev, uint32_t flags,
 		memcpy(set->data, data, elem * count);
 	ret = ioctl(fd, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
 	free(set);
+	if (!ret && flags & QAT_IRQ_ACTION_TRIGGER)
+		irq_track(dev->priv, flags, index, count);
 	return ret;
 }
 
@@ -775,7 +800,10 @@ static int vfio_dma_map(struct qat_dev *dev, void *vaddr, uint64_t iova,
 
 	if (fd < 0)
 		return fd;
-	return ioctl(v->grp->container, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
+	if (ioctl(v->grp->container, VFIO_IOMMU_MAP_DMA, &m))
+		return -errno;
+	__atomic_add_fetch(&v->dma_maps, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static int vfio_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
@@ -793,7 +821,10 @@ static int vfio_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
 		return fd;
 	if (ioctl(v->grp->container, VFIO_IOMMU_UNMAP_DMA, &u))
 		return -errno;
-	return u.size ? 0 : -ENOENT; /* the kernel reports what it unmapped */
+	if (!u.size)
+		return -ENOENT; /* the kernel reports what it unmapped */
+	__atomic_sub_fetch(&v->dma_maps, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static int vfio_hold(struct qat_dev *dev)
@@ -801,6 +832,27 @@ static int vfio_hold(struct qat_dev *dev)
 	int fd = vfio_fd(dev);
 
 	return fd < 0 ? fd : 0;
+}
+
+/* The last claim went: close the group, unless something of this
+ * process still goes through it (then qat_rt_close() closes it). */
+static void vfio_let_go_idle(struct qat_dev *dev)
+{
+	struct qat_vfio_dev *v = dev->priv;
+
+	pthread_mutex_lock(&v->lock);
+	if (__atomic_load_n(&v->bar_maps, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&v->dma_maps, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&v->irq_on, __ATOMIC_RELAXED)) {
+		qat_info("%s: stays open in this process: BAR maps, "
+			 "interrupts or DMA maps remain", v->addr);
+	} else if (v->fd >= 0) {
+		close(v->fd);
+		v->fd = -1;
+		group_put(v->grp);
+		v->grp = NULL;
+	}
+	pthread_mutex_unlock(&v->lock);
 }
 
 /* Devices of one group share its container, hence its IOVA space. */
@@ -820,6 +872,7 @@ const struct qat_backend_ops qat_vfio_ops = {
 	.name = "vfio",
 	.sharing = QAT_DEV_EXCLUSIVE, /* one process has a group open */
 	.hold = vfio_hold,
+	.let_go = vfio_let_go_idle,
 	.probe = qat_pci_probe,
 	.dev_fini = vfio_dev_fini,
 	.bar_info = vfio_bar_info,

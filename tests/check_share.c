@@ -576,6 +576,34 @@ static void scenario_report(int ok, const char *what, int got, int want)
 	ck_assert_msg(ok, "%s: got %d, want %d", what, got, want);
 }
 
+/* Releasing the claim gives an exclusive device up, unless something of
+ * the process still uses it (a BAR map): then it stays until that goes
+ * and the runtime closes. */
+START_TEST(exclusive_release_gives_up)
+{
+	struct qat_proc *p = NULL;
+	struct qat_rt *rt;
+	void *bar;
+	size_t len;
+
+	conf("SimSharing = exclusive\n");
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+	ck_assert_int_eq(child_do(try_map), 1);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	ck_assert_int_eq(child_do(try_map), 0);
+	/* Again, with a BAR still mapped at release. */
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
+	ck_assert_int_eq(qat_dev_bar_map(qat_proc_dev(p), 0, 1, &bar, &len),
+			 0);
+	ck_assert_int_eq(qat_proc_release(p), 0);
+	ck_assert_int_eq(child_do(try_map), 1);
+	ck_assert_int_eq(qat_dev_bar_unmap(qt_dev_at(rt, 0), 0, bar, len), 0);
+	qat_rt_close(rt);
+	ck_assert_int_eq(child_do(try_map), 0);
+}
+END_TEST
+
 /* The worker scenario that tests/vm/vm_share.c runs on vfio: the same
  * answers on an exclusive simulated device. */
 START_TEST(same_answers_as_vfio)
@@ -712,6 +740,7 @@ Suite *share_suite(void)
 	tcase_add_test(t, exclusive_one_process);
 	tcase_add_test(t, exclusive_one_claim);
 	tcase_add_test(t, exclusive_claim_opens_device);
+	tcase_add_test(t, exclusive_release_gives_up);
 	tcase_add_test(t, same_answers_as_vfio);
 	tcase_add_test(t, fresh_when_unused);
 	tcase_add_test(t, hostile_symlink);

@@ -22,6 +22,40 @@ static void report(int ok, const char *what, int got, int want)
 	vm_ok(ok, what, "got %d, want %d", got, want);
 }
 
+/* BAR 0 map in another process: 0 mapped, 1 -EBUSY, 2 otherwise. */
+static int map_elsewhere(const char *addr)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct qat_rt *rt = vm_rt_open();
+		int ret = share_map(vm_dev_by_addr(rt, addr));
+
+		qat_rt_close(rt);
+		_exit(ret == 0 ? 0 : ret == -EBUSY ? 1 : 2);
+	}
+	return vm_reap(pid, 30);
+}
+
+/* qat_proc_release() alone gives the VF up: the claim had opened it. */
+static void release_gives_up(const char *addr)
+{
+	struct qat_rt *rt = vm_rt_open();
+	struct qat_proc *p = NULL;
+	int r1, r2, r3;
+
+	r1 = qat_proc_acquire(rt, "SHARE", NULL, &p);
+	r2 = map_elsewhere(addr);
+	qat_proc_release(p);
+	r3 = map_elsewhere(addr);
+	vm_ok(r1 == 0 && r2 == 1 && r3 == 0,
+	      "release: the claim held the group, its release gives it up",
+	      "acquire %d, other process %d then %d", r1, r2, r3);
+	qat_rt_close(rt);
+}
+
 int main(void)
 {
 	const char *addr = vm_env("EDU_ROOT");
@@ -40,5 +74,6 @@ int main(void)
 	vm_ok(share_scenario(open_rt, "SHARE", addr, &a) == 0,
 	      "scenario: every process reported", "one did not");
 	share_expect(&a, report);
+	release_gives_up(addr);
 	return vm_done();
 }
