@@ -19,7 +19,10 @@
  *                      ("vfio": and the group; the pid when /proc shows
  *                      who has the group open: same user, or root). The
  *                      holder keeps it until qat_rt_close() or death,
- *                      and gives it up there before its claims. A worker
+ *                      and gives it up there before its claims. A claim
+ *                      (qat_proc_acquire(3)) opens it too, and the
+ *                      release of the last one gives it up when nothing
+ *                      else of the process uses it. A worker
  *                      pool on vfio gives each worker its own VF, as
  *                      qatlib does.
  * A simulated device is one device for every process on the registry,
