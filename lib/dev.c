@@ -106,11 +106,40 @@ QAT_API int qat_dev_accel_id(const struct qat_dev *dev)
 	return dev ? (int)dev->info.accel_id : -EINVAL;
 }
 
+int qat_dev_started(const struct qat_dev *dev)
+{
+	/* The op takes a mutable device; reading the flag changes nothing. */
+	return dev->ops->started ? dev->ops->started((struct qat_dev *)dev)
+				 : dev->info.started;
+}
+
+int qat_dev_hold(struct qat_dev *dev)
+{
+	int ret;
+
+	if (dev->info.sharing != QAT_DEV_EXCLUSIVE || !dev->ops->hold)
+		return 0;
+	ret = dev->ops->hold(dev);
+	if (!ret)
+		__atomic_add_fetch(&dev->holds, 1, __ATOMIC_ACQ_REL);
+	return ret;
+}
+
+void qat_dev_let_go(struct qat_dev *dev)
+{
+	if (dev->info.sharing != QAT_DEV_EXCLUSIVE || !dev->ops->hold)
+		return;
+	if (!__atomic_sub_fetch(&dev->holds, 1, __ATOMIC_ACQ_REL) &&
+	    dev->ops->let_go)
+		dev->ops->let_go(dev);
+}
+
 QAT_API int qat_dev_info(const struct qat_dev *dev, struct qat_dev_info *info)
 {
 	if (!dev || !info)
 		return -EINVAL;
 	*info = dev->info;
+	info->started = qat_dev_started(dev);
 	return 0;
 }
 

@@ -43,6 +43,17 @@ struct qat_backend_ops {
 	int (*reset_check)(struct qat_dev *dev);
 	/* Bring the device up (1) or down (0) where the backend can. */
 	int (*set_started)(struct qat_dev *dev, int started);
+	/* Whether the device is up now, where another process may change
+	 * it (qat_dev_started()). NULL: info.started, fixed at probe. */
+	int (*started)(struct qat_dev *dev);
+	/* Open the device for this process now, as its first use would
+	 * (exclusive devices: -EBUSY while another process has it). NULL:
+	 * nothing to open. */
+	int (*hold)(struct qat_dev *dev);
+	/* The last claim that held it went: give the device up if nothing
+	 * of this process uses it (BAR maps, interrupts, DMA maps); else it
+	 * stays open until qat_rt_close(). */
+	void (*let_go)(struct qat_dev *dev);
 	int (*irq_info)(struct qat_dev *dev, unsigned int index,
 			struct qat_irq_info *info);
 	/* VFIO_DEVICE_SET_IRQS: flags = one QAT_IRQ_DATA_* | one
@@ -62,6 +73,9 @@ struct qat_backend_ops {
 	 * (VFIO type1): qat_dma_alloc() must not mlock them as well, which
 	 * would charge them twice. */
 	bool dma_pins;
+	/* QAT_DEV_SHARED or QAT_DEV_EXCLUSIVE, unless the device's info
+	 * says (a simulated device declares its own). */
+	unsigned int sharing;
 };
 
 extern const struct qat_backend_ops qat_sim_ops;
@@ -78,6 +92,7 @@ struct qat_dev {
 	struct qat_dev_info info;
 	void *irq;                /* owned by irq.c */
 	void *state;              /* owned by state.c */
+	unsigned int holds;       /* claims of this process holding it */
 };
 
 /* A device configuration found on disk, before a backend claims it. */
@@ -135,6 +150,16 @@ int qat_rt_on_close(struct qat_rt *rt, void (*fn)(struct qat_rt *, void *),
 /* Log that no configuration has `section`, saying where configuration
  * was looked for and whether any was loaded at all. */
 void qat_rt_log_no_section(const struct qat_rt *rt, const char *section);
+
+/* Whether the device is up, host-wide: what acquire and qat_dev_info()
+ * go by. */
+int qat_dev_started(const struct qat_dev *dev);
+
+/* A claim on an exclusive device comes with the device: open it for this
+ * process now. 0 on a shared device. */
+int qat_dev_hold(struct qat_dev *dev);
+/* A claim that held the device ended: the last one lets it go. */
+void qat_dev_let_go(struct qat_dev *dev);
 
 /* Max processes from config "MaxProcesses" in [GENERAL], else `dflt`. */
 unsigned int qat_dev_max_processes(const struct qat_cfg *cfg,

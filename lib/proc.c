@@ -43,7 +43,7 @@ static int section_check(const struct qat_rt *rt, const char *base)
 	for (i = 0; i < rt->ndevs; i++) {
 		if (!qat_cfg_has_section(rt->devs[i]->cfg, base))
 			continue;
-		if (rt->devs[i]->info.started)
+		if (qat_dev_started(rt->devs[i]))
 			return 0;
 		any = 1;
 	}
@@ -60,7 +60,7 @@ static int plan_usable(const struct qat_rt *rt, const struct proc_plan *p)
 	unsigned int i;
 
 	for (i = 0; i < p->nrun; i++)
-		if (rt->devs[p->run[i].dev]->info.started)
+		if (qat_dev_started(rt->devs[p->run[i].dev]))
 			return 0;
 	qat_err("section %s has no process sections on a started device "
 		"(is NumProcesses set?)", p->base);
@@ -221,6 +221,39 @@ static int acquire_loop(struct proc_reg *reg, const struct proc_plan *p,
 	}
 }
 
+/*
+ * On an exclusive device the claim and the device go together: open it
+ * now, so that no later call of the claimer meets -EBUSY, and grant no
+ * claim that cannot be used. A holder that has just let go may still be
+ * closing the device (its process ending): a waiting caller gives it a
+ * moment.
+ */
+#define HOLD_RETRY_MS 1000
+
+static int hold_dev(struct qat_proc *h, const struct qat_proc_opts *o)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int ret, waited;
+
+	h->dev_held = false;
+	for (waited = 0;; waited += 10) {
+		ret = qat_dev_hold(h->dev);
+		if (ret != -EBUSY || !(o->flags & QAT_PROC_WAIT) ||
+		    waited >= HOLD_RETRY_MS)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	if (ret) {
+		qat_err("%s: device %u is exclusive and cannot be opened (%s); "
+			"claim not granted", h->name, h->dev->info.accel_id,
+			qat_strerror(ret));
+		qat_proc_release(h);
+		return ret;
+	}
+	h->dev_held = h->dev->info.sharing == QAT_DEV_EXCLUSIVE;
+	return 0;
+}
+
 QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,
 			     const struct qat_proc_opts *opts,
 			     struct qat_proc **out)
@@ -258,6 +291,9 @@ QAT_API int qat_proc_acquire(struct qat_rt *rt, const char *section,
 		return ret;
 	}
 	proc_handle_held(h);
+	ret = hold_dev(h, &o);
+	if (ret)
+		return ret;
 	*out = h;
 	return 0;
 }
@@ -285,6 +321,11 @@ QAT_API int qat_proc_release(struct qat_proc *p)
 	ret = proc_handle_begin_release(p);
 	if (ret)
 		return ret;
+	/* The device goes before the name: whoever gets the name next can
+	 * open the device. */
+	if (p->dev_held)
+		qat_dev_let_go(p->dev);
+	p->dev_held = false;
 	proc_slot_free(reg, p); /* a failure is logged; nothing to undo */
 	proc_wake(reg);
 	proc_handle_put(p);

@@ -55,6 +55,7 @@ struct qat_proc {
 	enum proc_hstate state;  /* under reg->mu */
 	struct proc_reg *reg;
 	struct qat_dev *dev;
+	bool dev_held;           /* the claim opened dev (exclusive) */
 	uint32_t slot;
 	struct qat_proc *next_free;
 	char name[PROC_NAME_MAX];

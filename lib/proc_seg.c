@@ -258,7 +258,7 @@ static int take_free(struct proc_reg *reg, struct qat_proc *h,
 		const struct qat_dev *dev = reg->rt->devs[run->dev];
 		uint32_t at = run->first, left = run->n;
 
-		if (!dev->info.started)
+		if (!qat_dev_started(dev))
 			continue;
 		while (left && (i = first_clear(reg->seg, at, left)) >= 0) {
 			ret = slot_take(reg, h, (uint32_t)i, dev);

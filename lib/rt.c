@@ -227,6 +227,12 @@ int qat_rt_add_dev(struct qat_rt *rt, const struct qat_backend_ops *ops,
 	dev->priv = priv;
 	dev->cfg = cfg;
 	dev->info = *info;
+	if (!dev->info.sharing)
+		dev->info.sharing = ops->sharing;
+	/* One process at a time has an exclusive device, so by default it
+	 * offers one claim at a time; MaxProcesses says otherwise. */
+	if (dev->info.sharing == QAT_DEV_EXCLUSIVE)
+		dev->info.max_processes = qat_dev_max_processes(cfg, 1);
 	snprintf(dev->info.backend, sizeof(dev->info.backend), "%s", ops->name);
 	rt->devs[rt->ndevs++] = dev;
 	if (out)

@@ -540,10 +540,13 @@ int qat_sim_irq_set(struct qat_dev *dev, uint32_t flags, unsigned int index,
 {
 	struct sim_irq *irq = sim_irq(dev);
 	struct sim_virqfd *stop = NULL;
-	int ret;
+	int ret, pub;
 
 	if (!irq)
 		return -ENODEV;
+	ret = qat_sim_claim(dev);
+	if (ret)
+		return ret;
 	pthread_mutex_lock(&irq->lock);
 	ret = sim_set_validate(irq, flags, index, start, count, data);
 	if (!ret)
@@ -551,7 +554,10 @@ int qat_sim_irq_set(struct qat_dev *dev, uint32_t flags, unsigned int index,
 				     data, &stop);
 	pthread_mutex_unlock(&irq->lock);
 	virqfd_stop(stop);
-	return ret;
+	/* Even a failed block may have changed bindings (rolled back
+	 * part-way): tell the other processes what holds now. */
+	pub = qat_sim_xp_publish(dev);
+	return ret ? ret : pub;
 }
 
 /* --- info, raise, life cycle ------------------------------------------ */
@@ -560,9 +566,13 @@ int qat_sim_irq_info(struct qat_dev *dev, unsigned int index,
 		     struct qat_irq_info *info)
 {
 	struct sim_irq *irq = sim_irq(dev);
+	int ret;
 
 	if (!irq)
 		return -ENODEV;
+	ret = qat_sim_claim(dev);
+	if (ret)
+		return ret;
 	/* A function that is not PCI Express has no ERR index at all. */
 	if (index >= QAT_IRQ_NUM_INDEXES ||
 	    (index == QAT_IRQ_ERR && !irq->count[index]))
@@ -610,11 +620,65 @@ static int raise_locked(struct sim_irq *irq, unsigned int index,
 	return 1;
 }
 
+int qat_sim_irq_raise_local(struct qat_dev *dev, unsigned int index,
+			    unsigned int vector)
+{
+	struct sim_irq *irq = sim_irq(dev);
+	int ret;
+
+	if (!irq || index >= QAT_IRQ_NUM_INDEXES ||
+	    vector >= irq->count[index])
+		return 0;
+	pthread_mutex_lock(&irq->lock);
+	ret = raise_locked(irq, index, vector);
+	pthread_mutex_unlock(&irq->lock);
+	return ret;
+}
+
+int qat_sim_irq_bound(struct qat_dev *dev, unsigned int index,
+		      unsigned int vector)
+{
+	struct sim_irq *irq = sim_irq(dev);
+	int fd = -1;
+
+	if (!irq)
+		return 0;
+	pthread_mutex_lock(&irq->lock);
+	if (index == QAT_IRQ_ERR)
+		fd = irq->err_trigger;
+	else if (index == QAT_IRQ_REQ)
+		fd = irq->req_trigger;
+	else if (vector < irq->nctx && irq->type == (int)index)
+		fd = irq->trigger[vector];
+	pthread_mutex_unlock(&irq->lock);
+	return fd >= 0;
+}
+
+int qat_sim_irq_idle(struct qat_dev *dev)
+{
+	struct sim_irq *irq = sim_irq(dev);
+	int idle;
+
+	if (!irq)
+		return 1;
+	pthread_mutex_lock(&irq->lock);
+	idle = irq->type == IRQ_NONE_TYPE && irq->err_trigger < 0 &&
+	       irq->req_trigger < 0;
+	pthread_mutex_unlock(&irq->lock);
+	return idle;
+}
+
+unsigned int qat_sim_irq_count(struct qat_dev *dev, unsigned int index)
+{
+	struct sim_irq *irq = sim_irq(dev);
+
+	return irq && index < QAT_IRQ_NUM_INDEXES ? irq->count[index] : 0;
+}
+
 QAT_API int qat_sim_raise_irq(struct qat_dev *dev, unsigned int index,
 			      unsigned int vector)
 {
 	struct sim_irq *irq;
-	int ret;
 
 	if (!dev)
 		return -EINVAL;
@@ -625,16 +689,13 @@ QAT_API int qat_sim_raise_irq(struct qat_dev *dev, unsigned int index,
 		return -ENODEV;
 	if (index >= QAT_IRQ_NUM_INDEXES || vector >= irq->count[index])
 		return -EINVAL;
-	pthread_mutex_lock(&irq->lock);
-	ret = raise_locked(irq, index, vector);
-	pthread_mutex_unlock(&irq->lock);
-	return ret;
+	/* The hardware's line reaches whichever process bound the vector. */
+	return qat_sim_xp_raise(dev, index, vector);
 }
 
-/* The largest count each index can have on PCI: one INTx pin, 32 MSI,
- * 2048 MSI-X, one ERR and one REQ. */
+/* The largest count each index can have on PCI. */
 static const unsigned int irq_max[QAT_IRQ_NUM_INDEXES] = {
-	1, 32, 2048, 1, 1,
+	QAT_SIM_MAX_INTX, QAT_SIM_MAX_MSI, QAT_SIM_MAX_MSIX, 1, 1,
 };
 
 static const char *const alloc_keys[QAT_IRQ_NUM_INDEXES] = {
@@ -685,6 +746,8 @@ void qat_sim_irq_fini(struct qat_dev *dev)
 
 	if (!irq)
 		return;
+	/* Other processes stop reaching us before the bindings go. */
+	qat_sim_xp_fini(dev);
 	pthread_mutex_lock(&irq->lock);
 	if (irq->type == QAT_IRQ_INTX)
 		intx_disable(irq, &stop);

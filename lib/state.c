@@ -608,7 +608,7 @@ void qat_state_notify(struct qat_dev *dev, int event)
 
 int qat_state_derived(const struct qat_dev *dev)
 {
-	return dev->info.started ? QAT_EVENT_START : QAT_EVENT_INIT;
+	return qat_dev_started(dev) ? QAT_EVENT_START : QAT_EVENT_INIT;
 }
 
 QAT_API int qat_dev_state(struct qat_dev *dev)

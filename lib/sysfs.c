@@ -173,6 +173,7 @@ static int sysfs_cfg_write(struct qat_dev *dev, unsigned int off,
 
 const struct qat_backend_ops qat_sysfs_ops = {
 	.name = "sysfs",
+	.sharing = QAT_DEV_SHARED, /* the kernel driver's model */
 	.probe = sysfs_probe,
 	.dev_fini = sysfs_dev_fini,
 	.bar_info = sysfs_bar_info,

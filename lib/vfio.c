@@ -17,6 +17,7 @@
  * opens groups itself on first use, which VFIO refuses with -EBUSY while
  * the parent holds the group.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -76,6 +77,10 @@ struct qat_vfio_dev {
 	char container_path[PATH_MAX];
 	struct vfio_group *grp;      /* NULL until opened */
 	int fd;                      /* device fd; -1 until opened */
+	bool let_go_hooked;          /* vfio_let_go() is on the close list */
+	bool closing;                /* given up at close: never reopen */
+	unsigned int bar_maps, dma_maps; /* outstanding, through v->fd */
+	unsigned int irq_on;         /* bit per index: triggers set */
 	struct vfio_device_info info;
 	uint64_t cfg_off, cfg_size;  /* the config space region */
 };
@@ -226,6 +231,69 @@ static int device_setup(struct qat_vfio_dev *v, int fd)
 	return 0;
 }
 
+/* Whether /proc/<pid>/fd has `node` open; 0 when it cannot be read. */
+static int pid_has_open(const char *pid, const char *node)
+{
+	char dir[64], path[320], link[PATH_MAX];
+	struct dirent *e;
+	ssize_t n;
+	DIR *d;
+	int found = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%s/fd", pid);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			found = !strcmp(link, node);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* The process holding a group node open, for the log line that says who
+ * has the device: found through /proc (only processes this one may
+ * inspect: the same user, or root). 0 when none could be seen. */
+static int group_holder(const char *node)
+{
+	struct dirent *e;
+	DIR *d = opendir("/proc");
+	int pid = 0, self = getpid();
+
+	if (!d)
+		return 0;
+	while (!pid && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' ||
+		    atoi(e->d_name) == self)
+			continue;
+		if (pid_has_open(e->d_name, node))
+			pid = atoi(e->d_name);
+	}
+	closedir(d);
+	return pid;
+}
+
+static void vfio_open_warn(const struct qat_vfio_dev *v, int ret)
+{
+	int holder = ret == -EBUSY ? group_holder(v->group_path) : 0;
+
+	if (holder)
+		qat_warn("%s: cannot open through VFIO group %s: %s (process "
+			 "%d has it open)", v->addr, v->group_path,
+			 qat_strerror(ret), holder);
+	else
+		qat_warn("%s: cannot open through VFIO group %s: %s%s", v->addr,
+			 v->group_path, qat_strerror(ret),
+			 ret == -EBUSY ? " (another process has the group "
+					 "open, or this process's parent "
+					 "before it forked)" : "");
+}
+
 static int vfio_open(struct qat_vfio_dev *v)
 {
 	int fd, ret;
@@ -250,11 +318,32 @@ err_put:
 	group_put(v->grp);
 	v->grp = NULL;
 err:
-	qat_warn("%s: cannot open through VFIO group %s: %s%s", v->addr,
-		 v->group_path, qat_strerror(ret),
-		 ret == -EBUSY ? " (another process has the group open, or "
-				 "this process's parent before it forked)" : "");
+	vfio_open_warn(v, ret);
 	return ret;
+}
+
+/*
+ * At qat_rt_close(), give the group up before the runtime's claims go.
+ * The close list runs last registered first, and a claim is registered
+ * (at the first acquire) before the device it leads to is opened: so a
+ * process waiting for the claim finds the group free once it has it,
+ * instead of -EBUSY while the holder is still closing. Teardown that
+ * comes after (interrupts, DMA) finds the device closed for good.
+ */
+static void vfio_let_go(struct qat_rt *rt, void *arg)
+{
+	struct qat_dev *dev = arg;
+	struct qat_vfio_dev *v = dev->priv;
+
+	pthread_mutex_lock(&v->lock);
+	v->closing = true;
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+	if (v->grp)
+		group_put(v->grp);
+	v->grp = NULL;
+	pthread_mutex_unlock(&v->lock);
 }
 
 /* The device fd, opening the group on first use. A failure is retried
@@ -265,8 +354,13 @@ static int vfio_fd(struct qat_dev *dev)
 	int ret = 0;
 
 	pthread_mutex_lock(&v->lock);
-	if (v->fd < 0)
+	if (v->closing)
+		ret = -ENODEV;
+	else if (v->fd < 0)
 		ret = vfio_open(v);
+	if (!ret && !v->let_go_hooked &&
+	    !qat_rt_on_close(dev->rt, vfio_let_go, dev))
+		v->let_go_hooked = true; /* else dev_fini closes it later */
 	if (!ret)
 		ret = v->fd;
 	pthread_mutex_unlock(&v->lock);
@@ -581,8 +675,11 @@ static int vfio_bar_map(struct qat_dev *dev, unsigned int bar, int writable,
 		ret = -EFBIG;
 	else
 		ret = map_region(fd, ri, writable, addr);
-	if (!ret)
+	if (!ret) {
 		*len = (size_t)ri->size;
+		__atomic_add_fetch(&((struct qat_vfio_dev *)dev->priv)->bar_maps,
+				   1, __ATOMIC_RELAXED);
+	}
 	free(ri);
 	return ret;
 }
@@ -590,7 +687,12 @@ static int vfio_bar_map(struct qat_dev *dev, unsigned int bar, int writable,
 static int vfio_bar_unmap(struct qat_dev *dev, unsigned int bar, void *addr,
 			  size_t len)
 {
-	return munmap(addr, len) ? -errno : 0;
+	struct qat_vfio_dev *v = dev->priv;
+
+	if (munmap(addr, len))
+		return -errno;
+	__atomic_sub_fetch(&v->bar_maps, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 /* VFIO says in the device flags whether it has a reset method for the
@@ -640,6 +742,19 @@ static int vfio_irq_info(struct qat_dev *dev, unsigned int index,
 	return 0;
 }
 
+/* What this process has set up on the device, for vfio_let_go_idle(): a
+ * trigger bound enables the index, TRIGGER with no data and count 0
+ * disables it. */
+static void irq_track(struct qat_vfio_dev *v, uint32_t flags,
+		      unsigned int index, unsigned int count)
+{
+	if (flags & QAT_IRQ_DATA_EVENTFD && count)
+		__atomic_fetch_or(&v->irq_on, 1u << index, __ATOMIC_RELAXED);
+	else if (flags & QAT_IRQ_DATA_NONE && !count)
+		__atomic_fetch_and(&v->irq_on, ~(1u << index),
+				   __ATOMIC_RELAXED);
+}
+
 static int vfio_irq_set(struct qat_dev *dev, uint32_t flags,
 			unsigned int index, unsigned int start,
 			unsigned int count, const void *data)
@@ -664,6 +779,8 @@ static int vfio_irq_set(struct qat_dev *dev, uint32_t flags,
 		memcpy(set->data, data, elem * count);
 	ret = ioctl(fd, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
 	free(set);
+	if (!ret && flags & QAT_IRQ_ACTION_TRIGGER)
+		irq_track(dev->priv, flags, index, count);
 	return ret;
 }
 
@@ -683,7 +800,10 @@ static int vfio_dma_map(struct qat_dev *dev, void *vaddr, uint64_t iova,
 
 	if (fd < 0)
 		return fd;
-	return ioctl(v->grp->container, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
+	if (ioctl(v->grp->container, VFIO_IOMMU_MAP_DMA, &m))
+		return -errno;
+	__atomic_add_fetch(&v->dma_maps, 1, __ATOMIC_RELAXED);
+	return 0;
 }
 
 static int vfio_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
@@ -694,11 +814,45 @@ static int vfio_dma_unmap(struct qat_dev *dev, uint64_t iova, size_t len)
 	};
 	int fd = vfio_fd(dev);
 
+	/* Given up at close: the container went, and its mappings. */
+	if (fd == -ENODEV && v->closing)
+		return 0;
 	if (fd < 0)
 		return fd;
 	if (ioctl(v->grp->container, VFIO_IOMMU_UNMAP_DMA, &u))
 		return -errno;
-	return u.size ? 0 : -ENOENT; /* the kernel reports what it unmapped */
+	if (!u.size)
+		return -ENOENT; /* the kernel reports what it unmapped */
+	__atomic_sub_fetch(&v->dma_maps, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int vfio_hold(struct qat_dev *dev)
+{
+	int fd = vfio_fd(dev);
+
+	return fd < 0 ? fd : 0;
+}
+
+/* The last claim went: close the group, unless something of this
+ * process still goes through it (then qat_rt_close() closes it). */
+static void vfio_let_go_idle(struct qat_dev *dev)
+{
+	struct qat_vfio_dev *v = dev->priv;
+
+	pthread_mutex_lock(&v->lock);
+	if (__atomic_load_n(&v->bar_maps, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&v->dma_maps, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&v->irq_on, __ATOMIC_RELAXED)) {
+		qat_info("%s: stays open in this process: BAR maps, "
+			 "interrupts or DMA maps remain", v->addr);
+	} else if (v->fd >= 0) {
+		close(v->fd);
+		v->fd = -1;
+		group_put(v->grp);
+		v->grp = NULL;
+	}
+	pthread_mutex_unlock(&v->lock);
 }
 
 /* Devices of one group share its container, hence its IOVA space. */
@@ -716,6 +870,9 @@ static const void *vfio_dma_space(struct qat_dev *dev, int *err)
 
 const struct qat_backend_ops qat_vfio_ops = {
 	.name = "vfio",
+	.sharing = QAT_DEV_EXCLUSIVE, /* one process has a group open */
+	.hold = vfio_hold,
+	.let_go = vfio_let_go_idle,
 	.probe = qat_pci_probe,
 	.dev_fini = vfio_dev_fini,
 	.bar_info = vfio_bar_info,

@@ -3,6 +3,37 @@
  * Devices: enumeration, identity, BARs, config space, reset, DMA.
  * Devices are owned by their runtime and live until qat_rt_close().
  *
+ * Several processes, one device (qat_dev_info.sharing):
+ *   QAT_DEV_SHARED     several processes use the device at once, each
+ *                      through internal sections of its own (its own
+ *                      rings), as under the QAT kernel drivers: "sysfs"
+ *                      devices, and "sim" ones by default.
+ *   QAT_DEV_EXCLUSIVE  one process at a time has the device, as one
+ *                      process may hold a VFIO group: "vfio" devices, and
+ *                      "sim" ones declared [GENERAL] SimSharing =
+ *                      exclusive. The first call that needs the device's
+ *                      file (BAR info/map, config space, reset, IRQ
+ *                      info/set, DMA map) takes it; in another process,
+ *                      a fork child of the holder included, those calls
+ *                      are -EBUSY with a warning naming the holder's pid
+ *                      ("vfio": and the group; the pid when /proc shows
+ *                      who has the group open: same user, or root). The
+ *                      holder keeps it until qat_rt_close() or death,
+ *                      and gives it up there before its claims. A claim
+ *                      (qat_proc_acquire(3)) opens it too, and the
+ *                      release of the last one gives it up when nothing
+ *                      else of the process uses it. A worker
+ *                      pool on vfio gives each worker its own VF, as
+ *                      qatlib does.
+ * A simulated device is one device for every process on the registry,
+ * as a real function is: BARs, config space, started flag and vectors
+ * are shared (a file beside the registry), an interrupt raised anywhere
+ * reaches the process that bound the vector, a reset anywhere clears
+ * what every process maps. See qat_sim_set_started(3).
+ * Across a reset (QAT_EVENT_RESTARTING .. RESTARTED), whichever process
+ * did it, handlers, eventfd bindings and BAR maps stay valid in every
+ * process; maps show reset values afterwards (qat_dev_reset(3)).
+ *
  * Each device is served by one backend (qat_dev_info.backend):
  *   "sim"   a simulated device declared in configuration: everything works.
  *   "vfio"  a real function bound to vfio-pci (or a variant driver):
@@ -46,11 +77,20 @@ struct qat_dev_info {
 	int numa_node;           /* -1 when unknown */
 	int started;             /* 1 when the device is up and configured */
 	int is_vf;               /* 1 for a virtual function */
-	unsigned int max_processes; /* internal sections per base section:
-				     * [GENERAL] MaxProcesses, else the
-				     * type's banks * rings per bank / 2 */
+	unsigned int max_processes; /* internal sections per base section
+				     * (claims at once): [GENERAL]
+				     * MaxProcesses, else on a shared device
+				     * the type's banks * rings per bank / 2,
+				     * on an exclusive one 1 */
 	unsigned int num_bars;   /* BARs that exist (size > 0) */
+	/* Added last, as every later field will be: a struct only ever
+	 * grows at its end. */
+	unsigned int sharing;    /* QAT_DEV_SHARED or QAT_DEV_EXCLUSIVE */
 };
+
+/* Sharing modes (qat_dev_info.sharing): see "Several processes" above. */
+#define QAT_DEV_SHARED    1u
+#define QAT_DEV_EXCLUSIVE 2u
 
 /* Number of devices the runtime found. */
 QAT_API int qat_dev_count(const struct qat_rt *rt);

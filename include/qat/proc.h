@@ -101,6 +101,9 @@ struct qat_proc_opts {
  *   -ENODEV     no started device has `section`
  *   -EAGAIN     every name is taken (without QAT_PROC_WAIT)
  *   -ETIMEDOUT  every name stayed taken for timeout_ms
+ *   -EBUSY      the name found is on an exclusive device (dev.h) that
+ *               another process has open (logged): no claim is granted.
+ *               A granted claim on such a device has it open already.
  *   -EINTR      a signal handler ran while waiting (one installed
  *               without SA_RESTART; with it, the wait goes on). The call
  *               rechecks the names every 10 ms: a signal that lands in

@@ -10,7 +10,13 @@
  *   SimStarted    = 1             0 declares a stopped device (default 1)
  *   SimNumaNode   = 0             (default -1, unknown)
  *   SimIntx, SimMsi, SimMsix, SimErr, SimReq   vector counts (type defaults)
+ *   SimSharing    = shared        or exclusive (see dev.h; default shared)
  *   MaxProcesses  = 64            (any backend; default from the type)
+ *
+ * Every process on one registry that declares the device shares it: BARs,
+ * config space, started flag and vectors live in <registry>.sim<accel id>
+ * (qat_sim_set_started(3)). Start, stop and reset in any process are
+ * seen by all.
  *
  * The qat_sim_* functions return -ENOTSUP for a device of another backend.
  */
@@ -39,8 +45,12 @@ QAT_API int qat_sim_inject_event(struct qat_dev *dev, int event);
  * masked stays pending and is delivered by the unmask. MSI/MSI-X fire
  * only when their index is enabled. [GENERAL] SimMsiAlloc / SimMsixAlloc
  * limit how many MSI/MSI-X vectors an enable can get (default: all).
+ * The raise reaches the process that bound the vector, from any process:
+ * when another one binds it, its model decides (its masking rules) and
+ * its answer is returned, waited for up to one second.
  * Returns 1 when an eventfd was signalled, 0 when nothing was delivered
- * (masked, disabled or unbound), -EINVAL for a bad index or vector,
+ * (masked, disabled or unbound, or the binder exited), -EINVAL for a bad
+ * index or vector, -ETIMEDOUT when the binding process did not answer,
  * -ENOTSUP for a device of another backend.
  */
 QAT_API int qat_sim_raise_irq(struct qat_dev *dev, unsigned int index,

@@ -10,6 +10,10 @@ for a in $(ls /sys/bus/pci/devices); do
 	id=$(sed 's/0x//' /sys/bus/pci/devices/$a/vendor):$(sed 's/0x//' /sys/bus/pci/devices/$a/device)
 	printf '[GENERAL]\nServicesEnabled = sym\nPciId = %s\n[SSL]\nNumProcesses = 1\n' \
 		$id > /tmp/conf/vm_dev$n.conf
+	# vm_share: a section only the root-bus edu has, with room for
+	# four processes that its exclusive mode lets claim one at a time.
+	[ $a = $EDU_ROOT ] && printf '[SHARE]\nNumProcesses = 4\n' \
+		>> /tmp/conf/vm_dev$n.conf
 	n=$((n + 1))
 done
 export VM_CONF=/tmp/conf

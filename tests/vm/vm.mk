@@ -7,9 +7,10 @@ VM_SRCS   := $(sort $(wildcard tests/vm/vm_*.c))
 VM_PROGS  := $(patsubst tests/vm/%.c,$(O)/vm/bin/%,$(filter-out tests/vm/vm_util.c,$(VM_SRCS)))
 vm_space  := $(subst ,, )
 # Order matters: vm_events unbinds a device, so it runs last.
-VM_TESTS  ?= vm_basic vm_irq vm_dma vm_reset vm_proc vm_events
+VM_TESTS  ?= vm_basic vm_irq vm_dma vm_reset vm_proc vm_share vm_events
 
-$(O)/vm/bin/%: tests/vm/%.c tests/vm/vm_util.c tests/vm/vm.h tests/util_caps.h $(STATIC)
+$(O)/vm/bin/%: tests/vm/%.c tests/vm/vm_util.c tests/vm/vm.h tests/util_caps.h \
+               tests/share_scenario.h $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) -Itests/vm -o $@ $< tests/vm/vm_util.c $(STATIC) \
 	  $(DEP_LIBS) $(LDFLAGS_SAN)
