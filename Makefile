@@ -77,6 +77,10 @@ FUZZ_PROGS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 
 # Per-program extra flags come from fragments next to the programs:
 # CFLAGS_<prog> and LIBS_<prog> (e.g. a benchmark that also links DPDK).
+# Fragments define targets (install hooks among them): none may become
+# the default goal.
+.DEFAULT_GOAL := all
+
 # Areas with targets of their own (check-vm, the tool, packaging) keep them
 # in a fragment beside their files too.
 -include $(sort $(wildcard tests/*.mk tests/*/*.mk samples/*.mk samples/*/*.mk))

@@ -38,11 +38,6 @@ struct args {
 	int nwords;
 };
 
-static const char *const event_names[QAT_EVENT_COUNT] = {
-	"INIT", "START", "STOP", "SHUTDOWN", "RESTARTING", "RESTARTED",
-	"ERROR", "PROC_CRASH", "MANUAL_DUMP", "SLICE_HANG", "DBG_SHUTDOWN",
-};
-
 static const char usage_text[] =
 	"usage: qatrt [OPTIONS] COMMAND [ARGS]\n"
 	"\n"
@@ -122,11 +117,6 @@ static int json_out(json_t *doc, size_t flags)
 	return 0;
 }
 
-static const char *event_name(int ev)
-{
-	return ev >= 0 && ev < QAT_EVENT_COUNT ? event_names[ev] : "UNKNOWN";
-}
-
 /* An event by name (any case) or by number. */
 static int event_parse(const char *s)
 {
@@ -135,7 +125,7 @@ static int event_parse(const char *s)
 	int i;
 
 	for (i = 0; i < QAT_EVENT_COUNT; i++)
-		if (!strcasecmp(s, event_names[i]))
+		if (!strcasecmp(s, qat_event_name(i)))
 			return i;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -231,18 +221,26 @@ static int registry_fail(struct qat_rt *rt, const char *what, int err)
 
 /* ---- devices ---------------------------------------------------------- */
 
+static const char *sharing_name(unsigned int sharing)
+{
+	return sharing == QAT_DEV_EXCLUSIVE ? "exclusive" :
+	       sharing == QAT_DEV_SHARED ? "shared" : "unknown";
+}
+
 static json_t *dev_json(const struct qat_dev_info *i, int state)
 {
 	char id[10];
 
 	snprintf(id, sizeof(id), "%04x:%04x", i->vendor_id, i->device_id);
-	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:s, s:I}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:s, "
+			 "s:I}",
 			 "accel_id", (json_int_t)i->accel_id,
 			 "pci_addr", i->pci_addr, "type", i->type,
 			 "pci_id", id, "backend", i->backend,
+			 "sharing", sharing_name(i->sharing),
 			 "numa_node", i->numa_node, "vf", i->is_vf,
 			 "started", i->started, "state",
-			 state < 0 ? "unknown" : event_name(state),
+			 state < 0 ? "unknown" : qat_event_name(state),
 			 "max_processes", (json_int_t)i->max_processes);
 }
 
@@ -254,9 +252,9 @@ static int cmd_devices(struct qat_rt *rt, const struct args *a)
 	int i, n = qat_dev_count(rt), state;
 
 	if (!a->json)
-		printf("%-5s %-12s %-8s %-7s %-4s %-7s %-10s %s\n", "ACCEL",
-		       "PCI", "TYPE", "BACKEND", "NUMA", "STARTED", "STATE",
-		       "MAXPROC");
+		printf("%-5s %-12s %-8s %-7s %-9s %-4s %-7s %-10s %s\n",
+		       "ACCEL", "PCI", "TYPE", "BACKEND", "SHARING", "NUMA",
+		       "STARTED", "STATE", "MAXPROC");
 	for (i = 0; i < n; i++) {
 		if (qat_dev_get(rt, (unsigned int)i, &dev) ||
 		    qat_dev_info(dev, &info))
@@ -266,10 +264,11 @@ static int cmd_devices(struct qat_rt *rt, const struct args *a)
 			json_array_append_new(list, dev_json(&info, state));
 			continue;
 		}
-		printf("%-5u %-12s %-8s %-7s %-4d %-7s %-10s %u\n",
+		printf("%-5u %-12s %-8s %-7s %-9s %-4d %-7s %-10s %u\n",
 		       info.accel_id, info.pci_addr, info.type, info.backend,
-		       info.numa_node, info.started ? "yes" : "no",
-		       state < 0 ? "unknown" : event_name(state),
+		       sharing_name(info.sharing), info.numa_node,
+		       info.started ? "yes" : "no",
+		       state < 0 ? "unknown" : qat_event_name(state),
 		       info.max_processes);
 	}
 	if (a->json)
@@ -345,7 +344,7 @@ static json_t *event_json(const struct qat_state_event *e)
 	mono_to_iso(e->timestamp_ns, when, sizeof(when));
 	return json_pack("{s:I, s:I, s:s, s:i, s:s}", "seq",
 			 (json_int_t)e->seq, "accel_id", (json_int_t)e->dev_id,
-			 "event", event_name(e->event), "value", e->event,
+			 "event", qat_event_name(e->event), "value", e->event,
 			 "time", when);
 }
 
@@ -357,7 +356,7 @@ static int event_print(const struct qat_state_event *e, int json)
 		return json_out(event_json(e), JSON_COMPACT);
 	mono_to_iso(e->timestamp_ns, when, sizeof(when));
 	printf("%-8llu %-24s %-6u %s\n", (unsigned long long)e->seq, when,
-	       e->dev_id, event_name(e->event));
+	       e->dev_id, qat_event_name(e->event));
 	return fflush(stdout) ? fail("writing to stdout: %s", strerror(errno))
 			      : 0;
 }
@@ -648,11 +647,11 @@ static int cmd_inject(struct qat_rt *rt, const struct args *a, int event)
 			    "device itself", a->dev);
 	if (ret)
 		return fail("device %s: cannot inject %s: %s", a->dev,
-			    event_name(event), qat_strerror(ret));
+			    qat_event_name(event), qat_strerror(ret));
 	if (!a->json)
 		return 0;
 	return json_out(json_pack("{s:s, s:s}", "device", a->dev, "injected",
-				  event_name(event)), JSON_INDENT(2));
+				  qat_event_name(event)), JSON_INDENT(2));
 }
 
 static int cmd_reset(struct qat_rt *rt, const struct args *a)

@@ -55,7 +55,7 @@ usage_case "config show with an operand" config show x
 run q devices
 check "devices exits 0" [ $rc = 0 ]
 check "devices: a header and two lines" [ "$(wc -l <"$t/out")" = 3 ]
-check "devices: device 1 line" grep -Eq '^1 +0000:f0:01.0 +4xxx +sim +0 +yes +START +64$' "$t/out"
+check "devices: device 1 line" grep -Eq '^1 +0000:f0:01.0 +4xxx +sim +shared +0 +yes +START +64$' "$t/out"
 run q devices --json
 check "devices --json exits 0" [ $rc = 0 ]
 check "devices --json: two" [ "$(jq1 'devices#')" = 2 ]
@@ -63,6 +63,7 @@ check "devices --json: accel ids" [ "$(jq1 'devices[*].accel_id' | tr '\n' ' ')"
 check "devices --json: addresses" [ "$(jq1 'devices[*].pci_addr' | tr '\n' ' ')" = "0000:f0:00.0 0000:f0:01.0 " ]
 check "devices --json: type" [ "$(jq1 'devices[0].type')" = 4xxx ]
 check "devices --json: backend" [ "$(jq1 'devices[0].backend')" = sim ]
+check "devices --json: sharing" [ "$(jq1 'devices[0].sharing')" = shared ]
 check "devices --json: numa" [ "$(jq1 'devices[0].numa_node')" = 0 ]
 check "devices --json: started" [ "$(jq1 'devices[0].started')" = true ]
 check "devices --json: state" [ "$(jq1 'devices[0].state')" = START ]
