@@ -572,9 +572,16 @@ START_TEST(dma_alloc_places_and_records)
 	ck_assert_int_eq(mem_node(p), 0);
 	ck_assert_uint_ge(qat_dma_iova(a), QAT_DMA_IOVA_BASE);
 	ck_assert_uint_eq(qat_dma_iova(a) % page, 0);
-	/* No overlap between the library's buffers. */
+	/* No overlap between the library's buffers, also for one smaller
+	 * than those before it (first fit must look past each). */
 	ck_assert(qat_dma_iova(b) >= qat_dma_iova(a) + qat_dma_len(a) ||
 		  qat_dma_iova(a) >= qat_dma_iova(b) + qat_dma_len(b));
+	ck_assert_int_eq(qat_dma_alloc(dev, page, QAT_DMA_READ, &c), 0);
+	ck_assert(qat_dma_iova(c) >= qat_dma_iova(a) + qat_dma_len(a) ||
+		  qat_dma_iova(a) >= qat_dma_iova(c) + qat_dma_len(c));
+	ck_assert(qat_dma_iova(c) >= qat_dma_iova(b) + qat_dma_len(b) ||
+		  qat_dma_iova(b) >= qat_dma_iova(c) + qat_dma_len(c));
+	qat_dma_free(c);
 	/* The sim recorded the mapping as qat_dma_map() does. */
 	ck_assert_int_eq(qat_dma_map(dev, p, qat_dma_iova(a), page,
 				     QAT_DMA_READ), -EEXIST);

@@ -316,6 +316,42 @@ START_TEST(interleaved_devices_pasids)
 }
 END_TEST
 
+/* Many PASIDs, one group id: enough open groups that some share a hash
+ * bucket, where a lookup that compared only (device, group id) would
+ * merge them. One worker, so each group's calls are consecutive: every
+ * group is its own partial, then its own last fault. */
+START_TEST(many_pasids_one_group_id)
+{
+	enum { N = 512 };
+	uint32_t p;
+	int i;
+
+	q = queue_new(1, 0, 0);
+	add_test_dev(dev0);
+	for (p = 1; p <= N; p++)
+		ck_assert_int_eq(report(dev0, PV, p, 7,
+					(uint64_t)p << 20 | 1u << 12), 0);
+	ck_assert_uint_eq(stats(dev0).partial, N);
+	for (p = 1; p <= N; p++)
+		ck_assert_int_eq(report(dev0, PV | LAST, p, 7,
+					(uint64_t)p << 20 | 2u << 12), 0);
+	ck_assert_int_eq(wait_for(&nresp, N), N);
+	ck_assert_int_eq(qat_iopf_flush_dev(q, dev0), 0);
+	ck_assert_int_eq(count(&ncalls), 2 * N);
+	for (i = 0; i < 2 * N; i += 2) {
+		struct call a = call_at(i), b = call_at(i + 1);
+
+		ck_assert_msg(a.f.pasid == b.f.pasid &&
+			      !(a.f.flags & LAST) && (b.f.flags & LAST),
+			      "call %d: PASID %u (flags %#x) then PASID %u "
+			      "(flags %#x): groups merged", i, a.f.pasid,
+			      a.f.flags, b.f.pasid, b.f.flags);
+		ck_assert_uint_eq(a.f.addr >> 20, a.f.pasid);
+	}
+	ck_assert_uint_eq(stats(dev0).groups, N);
+}
+END_TEST
+
 START_TEST(out_of_order_completion)
 {
 	q = queue_new(2, 0, 0);
@@ -1149,6 +1185,7 @@ Suite *iopf_suite(void)
 	tcase_add_checked_fixture(grp, setup, teardown);
 	tcase_add_test(grp, group_waits_for_last);
 	tcase_add_test(grp, interleaved_devices_pasids);
+	tcase_add_test(grp, many_pasids_one_group_id);
 	tcase_add_test(grp, out_of_order_completion);
 	tcase_add_test(grp, sticky_errors);
 	tcase_add_test(grp, bound_refuses);

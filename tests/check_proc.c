@@ -1142,6 +1142,52 @@ static void flip_byte(const char *path, off_t off)
  * list must come back, repaired or -EPROTO, with a log line, in bounded
  * time (the suite's timeout catches a hang).
  */
+/*
+ * A lock word naming a thread that exists (init, pid 1) but never
+ * unlocks: the wait gives up with -EPROTO after SHM_LOCK_GIVEUP_MS and a
+ * log line. In a child, so that a wait without the give-up fails here in
+ * seconds instead of hanging to the suite's timeout.
+ */
+START_TEST(live_lock_owner_given_up)
+{
+	const uint32_t word = 1;
+	int fd, st = 0, i;
+	struct qat_rt *rt;
+	pid_t pid;
+
+	ssl_conf(0, NULL, 2, NULL);
+	rt = qt_rt_open(qt_dir);
+	ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 0); /* makes it */
+	qat_rt_close(rt);
+	fd = open(reg_file, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, &word, sizeof(word), 40), sizeof(word));
+	close(fd);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct qat_proc *p = NULL;
+		struct qat_rt *r = NULL;
+		int ret;
+
+		if (qt_rt_try_open(qt_dir, &r))
+			_exit(3);
+		log_hits = 0;
+		qat_set_log_fn(log_cb, NULL, QAT_LOG_WARN);
+		ret = qat_proc_acquire(r, "SSL", NULL, &p);
+		_exit(ret != -EPROTO ? 1 : log_hits < 1 ? 2 : 0);
+	}
+	for (i = 0; i < 100 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		sleep_ms(100);
+	if (i == 100) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		ck_abort_msg("a lock held by a live thread is waited on for ever");
+	}
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
+}
+END_TEST
+
 START_TEST(corrupt_lock_word_bounded)
 {
 	static const off_t bytes[] = { 40, 41, 42 };
@@ -1172,6 +1218,13 @@ START_TEST(corrupt_lock_word_bounded)
 			      "byte %d: %llu ms", (int)bytes[i],
 			      (unsigned long long)dt);
 		ck_assert_int_ge(log_hits, 1);
+		/* Byte 42 names thread 0xff0000, past any pid_max: taken
+		 * over at once, not waited on until the give-up. */
+		if (i == 2)
+			ck_assert_msg(ret == 0 && dt < SHM_LOCK_GIVEUP_MS,
+				      "dead owner: %s after %llu ms",
+				      qat_strerror(ret),
+				      (unsigned long long)dt);
 		if (ret == 0) { /* repaired: the registry works again */
 			ck_assert_str_eq(qat_proc_name(p), "SSL_INT_0");
 			ck_assert_int_eq(qat_proc_list(rt, NULL, 0), 1);
@@ -1673,6 +1726,7 @@ Suite *proc_suite(void)
 	tcase_add_test(file, corrupt_registry_refused);
 	tcase_add_test(file, symlink_refused);
 	tcase_add_test(file, corrupt_lock_word_bounded);
+	tcase_add_test(file, live_lock_owner_given_up);
 	tcase_add_test(file, not_a_regular_file);
 	tcase_add_test(file, missing_registry_directory);
 	if (geteuid() == 0) {
