@@ -108,6 +108,28 @@ START_TEST(proc_and_sub_opts_sizes)
 }
 END_TEST
 
+/* A newer caller's struct: bytes past ours are fields this version does
+ * not know, so a non-zero one is refused, never silently dropped. */
+START_TEST(rt_opts_unknown_bytes)
+{
+	unsigned char buf[64];
+	struct qat_rt_opts *o = (struct qat_rt_opts *)(void *)buf;
+	struct qat_rt *rt = QT_SENTINEL;
+	size_t i;
+
+	for (i = sizeof(*o); i < sizeof(buf); i++) {
+		memset(buf, 0, sizeof(buf));
+		o->sz = sizeof(buf);
+		o->config_path = qt_dir;
+		o->flags = QAT_RT_NO_PCI;
+		buf[i] = 1;
+		ck_assert_msg(qat_rt_open(o, &rt) == -EINVAL,
+			      "unknown byte %zu taken", i);
+		qt_assert_untouched(rt);
+	}
+}
+END_TEST
+
 START_TEST(iopf_opts_sizes)
 {
 	/* sz, flags, workers, numa_node, max_partial, max_outstanding, then
@@ -377,6 +399,7 @@ Suite *rt_suite(void)
 	tcase_add_test(tc, rt_opts_sizes);
 	tcase_add_test(tc, proc_and_sub_opts_sizes);
 	tcase_add_test(tc, iopf_opts_sizes);
+	tcase_add_test(tc, rt_opts_unknown_bytes);
 	tcase_add_test(tc, fifo_in_config_dir_skipped);
 	tcase_add_test(tc, config_search_logged);
 	tcase_add_test(tc, default_config_missing_logged);
