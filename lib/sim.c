@@ -247,8 +247,8 @@ static uint64_t sim_fingerprint(const struct qat_sim_dev *s,
 /* The registry path and mode are the runtime's, handed down: the device's
  * shared file goes beside the registry. */
 static int sim_add(struct qat_rt *rt, const char *registry,
-		   unsigned int registry_mode, unsigned int accel_id,
-		   struct qat_cfg *cfg)
+		   unsigned int registry_mode, long share_gid,
+		   unsigned int accel_id, struct qat_cfg *cfg)
 {
 	struct qat_dev_info info = { .numa_node = -1 };
 	struct qat_sim_dev *s;
@@ -265,7 +265,8 @@ static int sim_add(struct qat_rt *rt, const char *registry,
 	if (!ret) {
 		sim_bars_init(s, &info);
 		sim_cfg_space_init(s, &info);
-		ret = qat_sim_shm_open(s, registry, registry_mode, accel_id,
+		ret = qat_sim_shm_open(s, registry, registry_mode, share_gid,
+				       accel_id,
 				       sim_fingerprint(s, &info),
 				       info.started);
 	}
@@ -297,6 +298,8 @@ static int sim_probe(struct qat_rt *rt)
 		if (!cfg)
 			continue;
 		ret = sim_add(rt, rt->registry_path, rt->registry_mode,
+			      rt->flags & QAT_RT_REGISTRY_GROUP ?
+			      (long)rt->registry_gid : -1,
 			      rt->cfgs[i].accel_id, cfg);
 		if (ret) {
 			qat_err("%s: cannot simulate device: %s",

@@ -85,9 +85,11 @@ static inline struct qat_sim_dev *qat_sim_priv(struct qat_dev *dev)
  * for `registry` (NULL: this process's alone), laying out s->bar and
  * s->cfg; `fp` fingerprints the declaration, which every process sharing
  * the file must agree on. 0 or -errno (logged). */
+/* share_gid: the group trusted to share the registry's files
+ * (QAT_RT_REGISTRY_GROUP), or -1 for none. */
 int qat_sim_shm_open(struct qat_sim_dev *s, const char *registry,
-		     unsigned int registry_mode, unsigned int accel_id,
-		     uint64_t fp, int started);
+		     unsigned int registry_mode, long share_gid,
+		     unsigned int accel_id, uint64_t fp, int started);
 void qat_sim_shm_close(struct qat_sim_dev *s);
 /* Exclusive devices: make this process the one that has the device open,
  * as a VFIO group open does; -EBUSY (logged with the holder's pid) when

@@ -145,8 +145,8 @@ static int sim_shm_join(struct qat_shm *shm, const char *path,
 }
 
 static int sim_shm_attach(struct qat_sim_dev *s, const char *path,
-			  unsigned int mode, uint64_t fp, size_t size,
-			  int started)
+			  unsigned int mode, long share_gid, uint64_t fp,
+			  size_t size, int started)
 {
 	struct sim_init_arg arg = { s, started };
 	const struct qat_shm_params p = {
@@ -156,6 +156,8 @@ static int sim_shm_attach(struct qat_sim_dev *s, const char *path,
 		.size = size,
 		.fingerprint = fp,
 		.mode = mode,
+		.group_shared = share_gid >= 0,
+		.gid = share_gid >= 0 ? (gid_t)share_gid : 0,
 		.init = sim_shm_init,
 		.arg = &arg,
 	};
@@ -191,7 +193,8 @@ static int sim_shm_anon(struct qat_sim_dev *s, size_t size, int started)
 }
 
 int qat_sim_shm_open(struct qat_sim_dev *s, const char *registry,
-		     unsigned int registry_mode, unsigned int accel_id,
+		     unsigned int registry_mode, long share_gid,
+		     unsigned int accel_id,
 		     uint64_t fp, int started)
 {
 	size_t off[QAT_SIM_NUM_BARS], size = sim_layout(s, off);
@@ -202,7 +205,8 @@ int qat_sim_shm_open(struct qat_sim_dev *s, const char *registry,
 	s->shm.fd = -1;
 	if (registry && asprintf(&path, "%s.sim%u", registry, accel_id) < 0)
 		return -ENOMEM;
-	ret = path ? sim_shm_attach(s, path, registry_mode, fp, size, started)
+	ret = path ? sim_shm_attach(s, path, registry_mode, share_gid, fp,
+				    size, started)
 		   : -ENOENT;
 	if (!ret) {
 		s->sh = (struct sim_shared *)s->shm.hdr;

@@ -1308,6 +1308,15 @@ START_TEST(foreign_owner_refused)
 }
 END_TEST
 
+/* The simulated devices' shared files beside the registry. */
+static int unlink_sim_files(void)
+{
+	char path[4200];
+
+	snprintf(path, sizeof(path), "%s/registry.sim0", qt_dir);
+	return unlink(path) && errno != ENOENT ? -errno : 0;
+}
+
 static int group_open(unsigned int gid, struct qat_rt **rt)
 {
 	struct qat_rt_opts o = { .sz = sizeof(o) };
@@ -1342,10 +1351,13 @@ START_TEST(group_shared_registry)
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), 0);
 	ck_assert_int_eq(qat_proc_release(p), 0);
 	qat_rt_close(rt);
-	/* ...but not without it, */
+	/* ...but not without it (the device's file beside the registry,
+	 * made with the group, is refused at open; the claim file later), */
+	ck_assert_int_eq(unlink_sim_files(), 0);
 	rt = qt_rt_open(qt_dir);
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -EPERM);
 	qat_rt_close(rt);
+	ck_assert_int_eq(unlink_sim_files(), 0);
 	/* nor for another group, */
 	ck_assert_int_eq(group_open(54322, &rt), 0);
 	log_last[0] = '\0';
@@ -1354,6 +1366,7 @@ START_TEST(group_shared_registry)
 	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
 	ck_assert_ptr_nonnull(strstr(log_last, "sharing group"));
 	qat_rt_close(rt);
+	ck_assert_int_eq(unlink_sim_files(), 0);
 	/* nor with any bit for others. */
 	ck_assert_int_eq(chmod(reg_file, 0664), 0);
 	p = NULL;
