@@ -247,7 +247,7 @@ int main(void)
 		f1[r] = fill_one(rt);
 		fm[r] = fill_many(rt);
 	}
-	printf("rounds: %d (medians); claims held by %d other processes, "
+	printf("proc_scale_rounds: %d (medians); claims held by %d other processes, "
 	       "interleaved\n", ROUNDS, HOLDERS);
 	for (k = 0; k < NCOUNTS; k++) {
 		med[k] = bench_median(lat[k], ROUNDS);

@@ -328,7 +328,7 @@ int main(void)
 		run_publish_cost(rt, dev, 0, MAX_SAMPLES, &c0[r]);
 		run_publish_cost(rt, dev, MAX_SUBS, MAX_SAMPLES, &c64[r]);
 	}
-	printf("rounds: %d (medians of per-round percentiles)\n", ROUNDS);
+	printf("state_rounds: %d (medians of per-round percentiles)\n", ROUNDS);
 	/* The floor: a bare eventfd ping-pong between two processes. */
 	fl50 = bench_median(f50[0], ROUNDS);
 	fl99 = bench_median(f99[0], ROUNDS);
