@@ -98,10 +98,13 @@ static bool one_bit(uint32_t v)
 
 /*
  * What vfio_set_irqs_validate_and_prepare() (drivers/vfio/vfio_main.c)
- * checks, in its order, then the -ENOTTY of vfio_pci_set_irqs_ioctl()
- * for an action field that names no one action. The one rule the library
- * adds: data must be present for count > 0 (the kernel's copy_from_user
- * would say -EFAULT; a NULL argument is -EINVAL here, as everywhere).
+ * checks, in its order. The -ENOTTY for an action field that names no
+ * one action is left to the backend, as the kernel leaves it to
+ * vfio_pci_set_irqs_ioctl()'s switch (sim_irq.c keeps the same switch):
+ * a second copy here was one no backend could tell apart. The one rule
+ * the library adds: data must be present for count > 0 (the kernel's
+ * copy_from_user would say -EFAULT; a NULL argument is -EINVAL here, as
+ * everywhere).
  * Count 0 with DATA_BOOL or DATA_EVENTFD goes on: its answer depends on
  * the index and its state (irq.h lists them).
  */
@@ -128,8 +131,6 @@ static int irq_set_check(struct qat_dev *dev, unsigned int index,
 		return -EINVAL;
 	if (data_type != QAT_IRQ_DATA_NONE && count && !data)
 		return -EINVAL;
-	if (!one_bit(action))
-		return -ENOTTY;
 	return 0;
 }
 

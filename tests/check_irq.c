@@ -117,6 +117,12 @@ static const struct row rows[] = {
 	{ "no action, no data type: data first", PRE_MSIX4, 0, MSIX, 0, 0, 0, 1, NULL, -EINVAL, 0 },
 	{ "two actions (the kernel's -ENOTTY)", PRE_INTX, 0, QAT_IRQ_INTX, MASK | UNMASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
 	{ "three actions on MSI-X", PRE_MSIX4, 0, MSIX, MASK | UNMASK | TRIG, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	/* TRIGGER with another action bit is no TRIGGER, on every index. */
+	{ "INTx TRIGGER|MASK loopback", PRE_INTX, 0, QAT_IRQ_INTX, TRIG | MASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "MSI TRIGGER|UNMASK", PRE_NONE, 0, QAT_IRQ_MSI, TRIG | UNMASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "MSI-X TRIGGER|MASK loopback", PRE_MSIX4, 0, MSIX, TRIG | MASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "ERR TRIGGER|MASK loopback", PRE_ERR, 0, QAT_IRQ_ERR, TRIG | MASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
+	{ "REQ TRIGGER|UNMASK", PRE_NONE, 0, QAT_IRQ_REQ, TRIG | UNMASK, NONE, 0, 1, NULL, -ENOTTY, 0 },
 	{ "two actions past the vectors: range first", PRE_MSIX4, 0, MSIX, MASK | TRIG, NONE, 8, 1, NULL, -EINVAL, 0 },
 	{ "no data type", PRE_MSIX4, 0, MSIX, TRIG, 0, 0, 1, NULL, -EINVAL, 0 },
 	{ "two data types", PRE_MSIX4, 0, MSIX, TRIG, NONE | BOOL, 0, 1, "1", -EINVAL, 0 },
