@@ -825,6 +825,67 @@ START_TEST(conflicting_devices)
 END_TEST
 
 /* A subscription outlives its runtime. */
+/*
+ * A record another process scribbled on is refused with -EPROTO (and an
+ * ERR line), whichever of its checks it fails: an event out of range,
+ * counts that go backwards, a seqlock word older than the record it
+ * holds. Nothing is taken from it: put right, the same record is read.
+ */
+static void corrupt_one(struct qat_state_sub *sub, void *field,
+			const void *bad, size_t len, unsigned int dev_id,
+			int event)
+{
+	struct qat_state_event ev = { .dev_id = 77, .event = 77 };
+	unsigned char good[8];
+
+	ck_assert_uint_le(len, sizeof(good));
+	log_last[0] = '\0';
+	memcpy(good, field, len);
+	memcpy(field, bad, len);
+	ck_assert_int_eq(qat_state_read(sub, &ev), -EPROTO);
+	ck_assert_int_eq(qat_state_read(sub, &ev), -EPROTO); /* no skip */
+	ck_assert_uint_eq(ev.dev_id, 77);
+	ck_assert_msg(strstr(log_last, "corrupt record"), "log: %s", log_last);
+	memcpy(field, good, len);
+	expect(sub, dev_id, event);
+}
+
+START_TEST(corrupt_record_refused)
+{
+	struct qat_state_sub *sub = subscribe(QAT_EVENT_MASK_ALL, 0);
+	const int32_t bad_event = QAT_EVENT_COUNT + 3;
+	struct qat_state_rt *st;
+	struct st_rec *r;
+	uint64_t h, bad;
+
+	ck_assert_int_eq(qat_state_attach(rt, &st), 0);
+	qat_set_log_fn(log_keep, NULL, QAT_LOG_ERR);
+	publish(0, QAT_EVENT_RESTARTING);
+	publish(0, QAT_EVENT_RESTARTED);
+	publish(1, QAT_EVENT_ERROR);
+	h = st->seg->head; /* the ERROR record */
+	expect(sub, 0, QAT_EVENT_RESTARTING);
+	/* The RESTARTED record names an event that does not exist. */
+	r = &st->seg->ring[(h - 1) % QAT_STATE_RING_EVENTS];
+	corrupt_one(sub, &r->event, &bad_event, sizeof(bad_event), 0,
+		    QAT_EVENT_RESTARTED);
+	/* The ERROR record counts fewer ERRORs than it is one of. */
+	r = &st->seg->ring[h % QAT_STATE_RING_EVENTS];
+	bad = 0;
+	corrupt_one(sub, &r->cum[QAT_EVENT_ERROR], &bad, sizeof(bad), 1,
+		    QAT_EVENT_ERROR);
+	/* A seqlock word older than the record this subscriber waits for
+	 * (a newer one would mean it was lapped, which is no corruption). */
+	publish(0, QAT_EVENT_ERROR);
+	r = &st->seg->ring[(h + 1) % QAT_STATE_RING_EVENTS];
+	bad = h;
+	corrupt_one(sub, &r->seq, &bad, sizeof(bad), 0, QAT_EVENT_ERROR);
+	expect_none(sub);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	qat_state_unsubscribe(sub);
+}
+END_TEST
+
 START_TEST(outlives_runtime)
 {
 	struct qat_state_sub *sub = subscribe(0, 0);
@@ -1239,6 +1300,7 @@ Suite *state_suite(void)
 	tcase_add_test(procs, killed_slot_taken_over);
 	tcase_add_test(procs, fork_semantics);
 	tcase_add_test(procs, publisher_dies_mid_write);
+	tcase_add_test(procs, corrupt_record_refused);
 	tcase_add_test(procs, corrupt_lock_word_bounded);
 	tcase_add_test(procs, publish_wakes_poll_without_timer);
 	if (can_unshare_net())
