@@ -448,6 +448,7 @@ static void log_keep(enum qat_log_level level, const char *msg, void *arg)
  * holder is killed, the next process opens it at once. */
 START_TEST(exclusive_one_process)
 {
+	struct qat_dma_mem *mem = QT_SENTINEL;
 	int ready[2], in_child;
 	char want[64];
 	struct qat_dev *dev;
@@ -484,6 +485,8 @@ START_TEST(exclusive_one_process)
 	qat_set_log_fn(log_keep, NULL, QAT_LOG_WARN);
 	ck_assert_int_eq(try_map(dev), -EBUSY);
 	ck_assert_int_eq(qat_irq_bind(dev, MSIX, 0, 1, (int[]){ -1 }), -EBUSY);
+	ck_assert_int_eq(qat_dma_alloc(dev, 4096, QAT_DMA_READ, &mem), -EBUSY);
+	qt_assert_untouched(mem);
 	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
 	snprintf(want, sizeof(want), "process %d has it open", (int)owner);
 	ck_assert_msg(strstr(logbuf, want), "log: %s", logbuf);

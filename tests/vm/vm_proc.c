@@ -38,6 +38,15 @@ static int second_process(const char *addr)
 	int ret = dev ? bar0_info(dev) : -ENODEV;
 
 	vm_ok(ret == -EBUSY, "second process: -EBUSY", "got %d", ret);
+	if (dev) {
+		struct qat_dma_mem *mem = NULL;
+
+		ret = qat_dma_alloc(dev, 4096, QAT_DMA_READ, &mem);
+		vm_ok(ret == -EBUSY && !mem,
+		      "second process: qat_dma_alloc -EBUSY, nothing allocated",
+		      "got %d", ret);
+		qat_dma_free(mem);
+	}
 	vm_ok(names_group(addr), "second process: log line names the group",
 	      "no such line");
 	qat_rt_close(rt);
