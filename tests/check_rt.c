@@ -240,33 +240,6 @@ START_TEST(config_search_logged)
 }
 END_TEST
 
-/* The default directory, when it does not exist: said at info level. */
-START_TEST(default_config_missing_logged)
-{
-	struct qat_rt_opts o = { .sz = sizeof(o), .flags = QAT_RT_NO_PCI };
-	char reg[4200];
-	struct qat_proc *p;
-	struct qat_rt *rt;
-
-	if (access(QAT_RT_DEFAULT_CONFIG, F_OK) == 0)
-		return; /* the host has one: nothing to learn here */
-	unsetenv("QATRT_CONFIG");
-	snprintf(reg, sizeof(reg), "%s/registry", qt_dir);
-	o.registry_path = reg;
-	logs[0] = '\0';
-	qat_set_log_fn(keep_log, NULL, QAT_LOG_INFO);
-	ck_assert_int_eq(qat_rt_open(&o, &rt), 0);
-	ck_assert_ptr_nonnull(strstr(logs, "6 looking for configuration in "
-				     QAT_RT_DEFAULT_CONFIG " (the default)"));
-	ck_assert_ptr_nonnull(strstr(logs, "6 no configuration: "
-				     QAT_RT_DEFAULT_CONFIG " does not exist"));
-	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", NULL, &p), -ENOENT);
-	ck_assert_ptr_nonnull(strstr(logs, "no configuration was loaded"));
-	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
-	qat_rt_close(rt);
-}
-END_TEST
-
 /* --- $QATRT_LOG (issue 15.4) ------------------------------------------- */
 
 /* Run prog_log with $QATRT_LOG = env (NULL: unset); its stderr and
@@ -402,7 +375,6 @@ Suite *rt_suite(void)
 	tcase_add_test(tc, rt_opts_unknown_bytes);
 	tcase_add_test(tc, fifo_in_config_dir_skipped);
 	tcase_add_test(tc, config_search_logged);
-	tcase_add_test(tc, default_config_missing_logged);
 	tcase_add_test(tc, qatrt_log_env);
 	tcase_add_test(tc, event_names);
 	tcase_add_test(tc, version);
