@@ -32,4 +32,9 @@ void qat_sim_pri_disconnect(struct qat_dev *dev);
 void qat_sim_pri_respond(struct qat_dev *dev,
 			 const struct qat_iopf_response *r);
 
+/* Test hook: how long a transfer waits for a response that does not
+ * come, in ms (0: the device's 10 s), so that a test of -ETIMEDOUT need
+ * not wait 10 s. */
+extern int qat_sim_dma_test_wait_ms;
+
 #endif /* QAT_IOPF_SIM_H */

@@ -149,10 +149,20 @@ struct sim_xfer {
 	struct timespec deadline;
 };
 
+int qat_sim_dma_test_wait_ms;
+
 static void deadline_set(struct timespec *ts)
 {
+	int ms = qat_sim_dma_test_wait_ms > 0 ? qat_sim_dma_test_wait_ms :
+						SIM_WAIT_MS;
+
 	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += SIM_WAIT_MS / 1000;
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
 }
 
 /* Give back slot s, answered or not; the lock is held. */

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "iopf_priv.h" /* white-box: qat_iopf_inject_nomem() */
+#include "iopf_sim.h" /* white-box: the simulated device's PRI side */
 #include "util.h"
 
 /* Test handler behaviour, from the fault address's low bits. */
@@ -956,6 +957,90 @@ START_TEST(sim_dma_fresh_memory)
 }
 END_TEST
 
+static int fail_fault(struct qat_dev *dev, const struct qat_iopf_fault *f,
+		      void *arg)
+{
+	(void)dev;
+	(void)f;
+	(void)arg;
+	return QAT_IOPF_FAILURE;
+}
+
+/* Page request interfaces of a queue that is not there (white-box: the
+ * device's side of iopf_sim.h): one that has just dropped the device, as
+ * qat_iopf_report() answers then, and one that takes requests and never
+ * answers. */
+static int report_dropped(void *ctx, struct qat_dev *dev,
+			  const struct qat_iopf_fault *f)
+{
+	(void)ctx;
+	(void)dev;
+	(void)f;
+	return -ENOENT;
+}
+
+static int report_silent(void *ctx, struct qat_dev *dev,
+			 const struct qat_iopf_fault *f)
+{
+	(*(int *)ctx)++;
+	(void)dev;
+	(void)f;
+	return 0;
+}
+
+/* Every other answer of qat_sim_dma(): arguments, a FAILURE response
+ * (-EIO), a queue that drops the device (-ENOENT), no response at all
+ * (-ETIMEDOUT, after the wait the hook shortens); an aborted transfer
+ * writes nothing, and the device's group indexes come back each time. */
+START_TEST(sim_dma_answers)
+{
+	size_t psz = (size_t)sysconf(_SC_PAGESIZE);
+	struct qat_iopf_sink sink = { .type = QAT_IOPF_SINK_SIM };
+	struct qat_iopf_handler fail = { fail_fault, NULL };
+	unsigned char *p = mmap(NULL, 4 * psz, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int silent = 0, i;
+
+	ck_assert(p != MAP_FAILED);
+	ck_assert_int_eq(qat_sim_dma(NULL, 1, (uintptr_t)p, psz, 1), -EINVAL);
+	ck_assert_int_eq(qat_sim_dma(dev0, 1, UINT64_MAX - 10, 64, 1),
+			 -EINVAL);
+	ck_assert_int_eq(qat_sim_dma(dev0, 1, (uintptr_t)p, psz, 1), -ENOTCONN);
+	q = queue_new(1, 0, 0);
+	ck_assert_int_eq(qat_iopf_queue_add_device(q, dev0, &fail, &sink), 0);
+	ck_assert_int_eq(qat_sim_dma(dev0, 1, (uintptr_t)p, 4 * psz, 1), -EIO);
+	ck_assert_uint_eq(stats(dev0).responses[QAT_IOPF_FAILURE], 1);
+	for (i = 0; i < 4; i++)
+		ck_assert_msg(!present(p + i * psz), "page %d written", i);
+	ck_assert_int_eq(qat_iopf_queue_remove_device(q, dev0), 0);
+	ck_assert_int_eq(report(dev0, QAT_IOPF_LAST_PAGE, 0, 1, 0), -ENOENT);
+
+	ck_assert_int_eq(qat_sim_pri_connect(dev0, report_dropped, NULL), 0);
+	ck_assert_int_eq(qat_sim_dma(dev0, 1, (uintptr_t)p, 4 * psz, 1),
+			 -ENOENT);
+	qat_sim_pri_disconnect(dev0);
+	qat_sim_dma_test_wait_ms = 200;
+	ck_assert_int_eq(qat_sim_pri_connect(dev0, report_silent, &silent), 0);
+	ck_assert_int_eq(qat_sim_dma(dev0, 1, (uintptr_t)p, 4 * psz, 1),
+			 -ETIMEDOUT);
+	qat_sim_pri_disconnect(dev0);
+	qat_sim_dma_test_wait_ms = 0;
+	ck_assert_int_eq(silent, 4);
+	ck_assert(!present(p));
+	/* 600 aborted transfers later, more than the device's 512 group
+	 * indexes: none was kept. */
+	ck_assert_int_eq(qat_sim_pri_connect(dev0, report_dropped, NULL), 0);
+	for (i = 0; i < 600; i++)
+		ck_assert_int_eq(qat_sim_dma(dev0, 1, (uintptr_t)p, psz, 1),
+				 -ENOENT);
+	qat_sim_pri_disconnect(dev0);
+	ck_assert_int_eq(qat_iopf_queue_add_device(q, dev0, NULL, &sink), 0);
+	ck_assert_int_eq(qat_sim_dma(dev0, 1, (uintptr_t)p, 4 * psz, 1), 4);
+	ck_assert_uint_eq(p[0], QAT_SIM_DMA_BYTE((uintptr_t)p, 1));
+	munmap(p, 4 * psz);
+}
+END_TEST
+
 struct dma_arg {
 	unsigned char *p;
 	size_t len;
@@ -1212,6 +1297,7 @@ Suite *iopf_suite(void)
 	tcase_add_checked_fixture(src, setup, teardown);
 	tcase_add_test(src, iommufd_socketpair);
 	tcase_add_test(src, sim_dma_fresh_memory);
+	tcase_add_test(src, sim_dma_answers);
 	tcase_add_test(src, sim_dma_concurrent);
 	suite_add_tcase(s, src);
 	return s;

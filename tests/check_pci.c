@@ -563,6 +563,7 @@ START_TEST(sysfs_backend)
 	ck_assert_int_eq(qat_sim_set_started(dev, 1), -ENOTSUP);
 	ck_assert_int_eq(qat_sim_raise_irq(dev, QAT_IRQ_MSIX, 0), -ENOTSUP);
 	ck_assert_int_eq(qat_sim_inject_event(dev, QAT_EVENT_ERROR), -ENOTSUP);
+	ck_assert_int_eq(qat_sim_dma(dev, 1, 4096, 4096, 1), -ENOTSUP);
 	qat_rt_close(rt);
 }
 END_TEST

@@ -443,6 +443,52 @@ static void log_keep(enum qat_log_level level, const char *msg, void *arg)
 	snprintf(logbuf + n, sizeof(logbuf) - n, "%s\n", msg);
 }
 
+/* A binder that lives but does not answer (a stopped process): the
+ * raiser waits its second, then -ETIMEDOUT with a warning naming the
+ * binder; once the binder is dead the raise reaches no one, at once. */
+START_TEST(raise_stopped_binder)
+{
+	struct timespec a, b;
+	struct qat_rt *rt;
+	char want[64];
+	long ms;
+	pid_t pid;
+	int st;
+
+	conf(NULL);
+	rt = qt_rt_open(qt_dir);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct qat_dev *dev;
+		int fd = eventfd(0, EFD_CLOEXEC);
+
+		child_rt(&dev);
+		if (qat_irq_bind(dev, MSIX, 0, 1, &fd))
+			_exit(1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
+	ck_assert_msg(WIFSTOPPED(st), "child ended early: %#x", st);
+	logbuf[0] = '\0';
+	qat_set_log_fn(log_keep, NULL, QAT_LOG_WARN);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ck_assert_int_eq(qat_sim_raise_irq(qt_dev_at(rt, 0), MSIX, 0),
+			 -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+	ck_assert_msg(ms >= 900, "gave up after %ld ms, not 1 s", ms);
+	snprintf(want, sizeof(want), "process %d bound it", (int)pid);
+	ck_assert_msg(strstr(logbuf, want), "log: %s", logbuf);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(qt_reap(pid), 128 + SIGKILL);
+	ck_assert_int_eq(qat_sim_raise_irq(qt_dev_at(rt, 0), MSIX, 0), 0);
+	qat_rt_close(rt);
+}
+END_TEST
+
 /* An exclusive device is one process's: another gets -EBUSY with the
  * holder's pid logged, and so does a fork child of the holder; once the
  * holder is killed, the next process opens it at once. */
@@ -737,6 +783,7 @@ Suite *share_suite(void)
 	tcase_add_test(t, raise_reaches_binder);
 	tcase_add_test(t, raise_masking_kept);
 	tcase_add_test(t, raise_dead_binder);
+	tcase_add_test(t, raise_stopped_binder);
 	tcase_add_test(t, stop_elsewhere);
 	tcase_add_test(t, stop_elsewhere_acquire_skips);
 	tcase_add_test(t, reset_elsewhere);

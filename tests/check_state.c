@@ -768,6 +768,36 @@ static void log_keep(enum qat_log_level level, const char *msg, void *arg)
 	snprintf(log_last, sizeof(log_last), "%s", msg);
 }
 
+/* A registry path that leaves no room for the wakeup socket's address
+ * (108 bytes): -ENAMETOOLONG, logged with the advice, `*out` untouched;
+ * the slot is given back each time (never -ENOSPC), and publishing still
+ * works for the processes that can subscribe. */
+START_TEST(wakeup_path_too_long)
+{
+	struct qat_state_sub *sub = QT_SENTINEL;
+	struct qat_rt *lrt = NULL;
+	char dir[4096], reg[4200];
+	unsigned int i;
+
+	snprintf(dir, sizeof(dir), "%s/%0100d", qt_dir, 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(reg, sizeof(reg), "%s/registry", dir);
+	ck_assert_int_eq(qt_rt_try_open_reg(qt_dir, reg, &lrt), 0);
+	log_last[0] = '\0';
+	qat_set_log_fn(log_keep, NULL, QAT_LOG_ERR);
+	for (i = 0; i <= QAT_STATE_MAX_SUBSCRIBERS; i++)
+		ck_assert_int_eq(qat_state_subscribe(lrt, 0, NULL, &sub),
+				 -ENAMETOOLONG);
+	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
+	qt_assert_untouched(sub);
+	ck_assert_msg(strstr(log_last, "too long for a socket"), "log: %s",
+		      log_last);
+	ck_assert_int_eq(qat_state_publish(lrt, qt_dev_at(lrt, 0),
+					   QAT_EVENT_START), 0);
+	qat_rt_close(lrt);
+}
+END_TEST
+
 START_TEST(conflicting_devices)
 {
 	struct qat_rt *other = NULL;
@@ -1291,6 +1321,7 @@ Suite *state_suite(void)
 	tcase_add_test(api, watch_interrupts);
 	tcase_add_test(api, watch_uevents);
 	tcase_add_test(api, wakeup_socket_beside_registry);
+	tcase_add_test(api, wakeup_path_too_long);
 	suite_add_tcase(s, api);
 
 	tcase_add_checked_fixture(procs, setup, teardown);
