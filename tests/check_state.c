@@ -426,6 +426,7 @@ static void child_subscriber(int ready, unsigned int nsubs)
 		CHILD_CHECK(qat_state_subscribe(crt, QAT_EVENT_MASK_ALL, NULL,
 						&subs[i]) == 0, 3);
 	CHILD_CHECK(write(ready, "r", 1) == 1, 4);
+	close(ready);
 	child_expect(subs, nsubs);
 	for (i = 0; i < nsubs; i++)
 		qat_state_unsubscribe(subs[i]);
@@ -460,6 +461,9 @@ START_TEST(fan_out_across_processes)
 		if (kids[i] == 0)
 			child_subscriber(p[1], 4);
 	}
+	/* A child that fails before its byte ends the wait (EOF), not the
+	 * test's timeout. */
+	close(p[1]);
 	for (i = 0; i < 8; i++)
 		wait_byte(p[0]);
 	ck_assert_int_eq(qat_state_live_subscribers(rt), 32);
@@ -598,9 +602,9 @@ static pid_t spawn_sleeper(int with_grandchild, pid_t *grandchild)
 		for (;;)
 			pause();
 	}
+	close(p[1]); /* a child that fails: EOF, not a hang */
 	ck_assert_int_eq(read(p[0], &gc, sizeof(gc)), sizeof(gc));
 	close(p[0]);
-	close(p[1]);
 	if (grandchild)
 		*grandchild = gc;
 	return pid;
@@ -1226,7 +1230,9 @@ static void check_blocked_poll_woken(int netns)
 		CHILD_CHECK(ev.event == QAT_EVENT_ERROR && ev.dev_id == 0, 7);
 		_exit(0);
 	}
-	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[1]); /* a child that fails: EOF, not a hang */
+	ck_assert_msg(read(ready[0], &c, 1) == 1, "child failed: %d",
+		      qt_reap(pid));
 	usleep(100 * 1000); /* the child is asleep in poll() */
 	publish(0, QAT_EVENT_ERROR);
 	for (i = 0; i < 500 && waitpid(pid, &st, WNOHANG) == 0; i++)
@@ -1239,7 +1245,6 @@ static void check_blocked_poll_woken(int netns)
 	}
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: %d", st);
 	close(ready[0]);
-	close(ready[1]);
 }
 
 START_TEST(publish_wakes_poll_without_timer)
