@@ -610,6 +610,43 @@ START_TEST(bound_refuses)
 }
 END_TEST
 
+/* The notes of refused groups are bounded by max_partial as well: a
+ * group refused past them is forgotten, and its next faults make a group
+ * of their own instead of being swallowed. */
+START_TEST(refusal_notes_bounded)
+{
+	q = queue_new(1, 2, 64);
+	add_test_dev(dev0);
+	ck_assert_int_eq(report(dev0, PV, 1, 1, 0x1000), 0);
+	ck_assert_int_eq(report(dev0, PV, 1, 1, 0x2000), 0);
+	/* Partials full: 2 and 3 refused and noted, 4 refused unnoted. */
+	ck_assert_int_eq(report(dev0, PV, 1, 2, 0x3000), 1);
+	ck_assert_int_eq(report(dev0, PV, 1, 3, 0x4000), 1);
+	ck_assert_int_eq(report(dev0, PV, 1, 4, 0x5000), 1);
+	ck_assert_int_eq(count(&nresp), 3);
+	ck_assert_uint_eq(resp_at(2).r.grpid, 4);
+	ck_assert_uint_eq(resp_at(2).r.code, QAT_IOPF_INVALID);
+	ck_assert_int_eq(report(dev0, PV | LAST, 1, 1, 0x6000), 0);
+	ck_assert_int_eq(qat_iopf_flush_dev(q, dev0), 0);
+	ck_assert_int_eq(count(&nresp), 4);
+	ck_assert_uint_eq(resp_at(3).r.grpid, 1);
+	ck_assert_uint_eq(resp_at(3).r.code, QAT_IOPF_SUCCESS);
+	/* The noted groups' last faults are swallowed... */
+	ck_assert_int_eq(report(dev0, PV | LAST, 1, 2, 0x7000), 1);
+	ck_assert_int_eq(report(dev0, PV | LAST, 1, 3, 0x7000), 1);
+	ck_assert_uint_eq(stats(dev0).dropped, 2);
+	/* ...and group 4's are a new group, handled and answered. */
+	ck_assert_int_eq(report(dev0, PV, 1, 4, 0x8000), 0);
+	ck_assert_int_eq(report(dev0, PV | LAST, 1, 4, 0x9000), 0);
+	ck_assert_int_eq(qat_iopf_flush_dev(q, dev0), 0);
+	ck_assert_int_eq(count(&nresp), 5);
+	ck_assert_uint_eq(resp_at(4).r.grpid, 4);
+	ck_assert_uint_eq(resp_at(4).r.code, QAT_IOPF_SUCCESS);
+	ck_assert_uint_eq(stats(dev0).dropped, 2);
+	ck_assert_int_eq(count(&ncalls), 5);
+}
+END_TEST
+
 START_TEST(nomem_answers_failure)
 {
 	struct qat_iopf_stats st;
@@ -1274,6 +1311,7 @@ Suite *iopf_suite(void)
 	tcase_add_test(grp, out_of_order_completion);
 	tcase_add_test(grp, sticky_errors);
 	tcase_add_test(grp, bound_refuses);
+	tcase_add_test(grp, refusal_notes_bounded);
 	tcase_add_test(grp, nomem_answers_failure);
 	suite_add_tcase(s, grp);
 
