@@ -495,6 +495,9 @@ END_TEST
 START_TEST(exclusive_one_process)
 {
 	struct qat_dma_mem *mem = QT_SENTINEL;
+	struct qat_state_sub *events = NULL;
+	struct qat_state_event ev;
+	int state;
 	int ready[2], in_child;
 	char want[64];
 	struct qat_dev *dev;
@@ -533,6 +536,14 @@ START_TEST(exclusive_one_process)
 	ck_assert_int_eq(qat_irq_bind(dev, MSIX, 0, 1, (int[]){ -1 }), -EBUSY);
 	ck_assert_int_eq(qat_dma_alloc(dev, 4096, QAT_DMA_READ, &mem), -EBUSY);
 	qt_assert_untouched(mem);
+	/* A reset that cannot start tells no one (no RESTARTING, no ERROR)
+	 * and leaves the device's state as it was. */
+	state = qat_dev_state(dev);
+	ck_assert_int_eq(qat_state_subscribe(rt, 0, NULL, &events), 0);
+	ck_assert_int_eq(qat_dev_reset(dev), -EBUSY);
+	ck_assert_int_eq(qat_state_read(events, &ev), -EAGAIN);
+	ck_assert_int_eq(qat_dev_state(dev), state);
+	qat_state_unsubscribe(events);
 	qat_set_log_fn(NULL, NULL, QAT_LOG_ERR);
 	snprintf(want, sizeof(want), "process %d has it open", (int)owner);
 	ck_assert_msg(strstr(logbuf, want), "log: %s", logbuf);
