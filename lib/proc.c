@@ -215,7 +215,9 @@ static int acquire_loop(struct proc_reg *reg, const struct proc_plan *p,
 			return give_up(reg, &t, -ETIMEDOUT);
 		/* Woken by releases; the poll catches holders that died (and
 		 * a readable cancel fd). A handler that ran ends the wait,
-		 * as a system call without SA_RESTART would. */
+		 * SA_RESTART or not: the kernel restarts no timed futex wait
+		 * after a handler (-ERESTART_RESTARTBLOCK becomes -EINTR)
+		 * and does not say which signal it was. */
 		if (proc_wait(reg, seq, ns) == -EINTR)
 			return give_up(reg, &t, -EINTR);
 	}

@@ -621,12 +621,14 @@ static void on_usr1(int sig)
 {
 }
 
-/* A handler installed without SA_RESTART ends a waiting acquire with
- * -EINTR (it used to go on waiting). */
+/* A handler that runs ends a waiting acquire with -EINTR (it used to go
+ * on waiting), installed without SA_RESTART (_i 0) or with it (_i 1): no
+ * timed wait can honour the flag (proc.h). */
 START_TEST(signal_interrupts_wait)
 {
 	volatile int *ready = shared(2 * sizeof(int));
-	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct sigaction sa = { .sa_handler = on_usr1,
+				.sa_flags = _i ? SA_RESTART : 0 };
 	struct qat_proc *p = NULL;
 	struct qat_rt *rt;
 	pid_t pid, w;
@@ -639,7 +641,7 @@ START_TEST(signal_interrupts_wait)
 	ck_assert_int_ge(w, 0);
 	if (w == 0) {
 		sigemptyset(&sa.sa_mask);
-		sigaction(SIGUSR1, &sa, NULL); /* no SA_RESTART */
+		sigaction(SIGUSR1, &sa, NULL);
 		set_int(&ready[1], 1);
 		_exit(try_take(rt, 1, 15000, &p) == -EINTR ? 0 : 1);
 	}
@@ -699,6 +701,16 @@ START_TEST(cancel_fd_ends_wait)
 	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), -EINVAL);
 	close(fds[0]);
 	close(fds[1]);
+	/* A cancel fd whose other end was closed (hung up, nothing to
+	 * read) cancels too. */
+	ck_assert_int_eq(pipe(fds), 0);
+	close(fds[1]);
+	o.cancel_fd = fds[0];
+	o.timeout_ms = 2000; /* missed: -ETIMEDOUT, not a hang */
+	ck_assert_int_eq(qat_proc_acquire(rt, "SSL", &o, &p), -ECANCELED);
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(wait_queued(0, 10), 0);
+	close(fds[0]);
 	holding_end(pid, rt, ready, sizeof(int));
 }
 END_TEST
@@ -1723,7 +1735,7 @@ Suite *proc_suite(void)
 	tcase_add_test(waiting, newcomer_waits_its_turn);
 	tcase_add_test(waiting, timeout_never_early);
 	tcase_add_test(waiting, release_wakes_without_poll);
-	tcase_add_test(waiting, signal_interrupts_wait);
+	tcase_add_loop_test(waiting, signal_interrupts_wait, 0, 2);
 	tcase_add_test(waiting, cancel_fd_ends_wait);
 	suite_add_tcase(s, waiting);
 

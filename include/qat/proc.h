@@ -104,8 +104,11 @@ struct qat_proc_opts {
  *   -EBUSY      the name found is on an exclusive device (dev.h) that
  *               another process has open (logged): no claim is granted.
  *               A granted claim on such a device has it open already.
- *   -EINTR      a signal handler ran while waiting (one installed
- *               without SA_RESTART; with it, the wait goes on). The call
+ *   -EINTR      a signal handler ran while waiting, whether or not it
+ *               was installed with SA_RESTART: as sem_timedwait(3) and
+ *               the kernel's timed waits, the wait is not restarted (the
+ *               kernel does not say which signal ended it, so its flags
+ *               cannot be honoured); call again to wait on. The call
  *               rechecks the names every 10 ms: a signal that lands in
  *               that instant, between two sleeps, interrupts nothing
  *   -ECANCELED  cancel_fd became readable while waiting
